@@ -1,0 +1,315 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"net"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/corscookie/corscookie/session"
+)
+
+// envPrefix starts the environment variable that stands in for each flag:
+// -api-addr falls back to CORSCOOKIE_API_ADDR.
+const envPrefix = "CORSCOOKIE_"
+
+// maxCORSMaxAge is the longest preflight cache accepted; Firefox caps it there too.
+const maxCORSMaxAge = 24 * time.Hour
+
+// config is everything the command line and the environment decide.
+type config struct {
+	apiAddr        string
+	webAddr        string
+	apiURL         string
+	origins        []string
+	policy         session.Policy
+	corsMaxAge     time.Duration
+	privateNetwork bool
+	keysFile       string
+	tlsCert        string
+	tlsKey         string
+	logFormat      string
+}
+
+// configError is a refused setting: what is wrong with it and how to fix it.
+type configError struct {
+	setting string
+	problem string
+	fix     string
+}
+
+func (e *configError) Error() string {
+	return fmt.Sprintf("%s: %s; %s", e.setting, e.problem, e.fix)
+}
+
+// refuse returns a configError.
+func refuse(setting, problem, fix string) error {
+	return &configError{setting, problem, fix}
+}
+
+// parseConfig reads flags from args, each falling back to its CORSCOOKIE_ variable,
+// and checks every setting. The error joins one line per refused setting.
+func parseConfig(args []string, lookupEnv func(string) (string, bool)) (config, error) {
+	var cfg config
+	var origins, sameSite string
+	fs := flag.NewFlagSet("corscookie", flag.ContinueOnError)
+	fs.StringVar(&cfg.apiAddr, "api-addr", "localhost:5000", "API listen address")
+	fs.StringVar(&cfg.webAddr, "web-addr", "localhost:8080",
+		"web page listen address; empty turns the page off")
+	fs.StringVar(&cfg.apiURL, "api-url", "", "API URL the page calls (default: from -api-addr)")
+	fs.StringVar(&origins, "origins", "", "comma-separated allowed origins "+
+		"(default: the web origin, http://localhost:8080)")
+	fs.StringVar(&cfg.policy.Name, "cookie-name", session.DefaultName, "cookie name")
+	fs.StringVar(&cfg.policy.Domain, "cookie-domain", "", "cookie Domain attribute")
+	fs.StringVar(&sameSite, "samesite", "lax", "cookie SameSite: lax, strict or none")
+	fs.BoolVar(&cfg.policy.Secure, "secure", false, "mark the cookie Secure")
+	fs.BoolVar(&cfg.policy.Partitioned, "partitioned", false, "mark the cookie Partitioned (CHIPS)")
+	fs.DurationVar(&cfg.policy.MaxAge, "max-age", session.DefaultMaxAge,
+		"cookie Max-Age and signed lifetime")
+	fs.DurationVar(&cfg.corsMaxAge, "cors-max-age", 10*time.Minute,
+		"how long browsers may cache a preflight; 0 sends Access-Control-Max-Age: 0")
+	fs.BoolVar(&cfg.privateNetwork, "allow-private-network", false,
+		"answer Private Network Access preflights")
+	fs.StringVar(&cfg.keysFile, "keys-file", "", "key file (default: "+defaultKeysFileHint+")")
+	fs.StringVar(&cfg.tlsCert, "tls-cert", "", "TLS certificate file (PEM)")
+	fs.StringVar(&cfg.tlsKey, "tls-key", "", "TLS private key file (PEM)")
+	fs.StringVar(&cfg.logFormat, "log-format", "text", "log format: text or json")
+
+	if err := setFromEnv(fs, lookupEnv); err != nil {
+		return cfg, err
+	}
+	if err := fs.Parse(args); err != nil {
+		return cfg, err
+	}
+	if fs.NArg() > 0 {
+		return cfg, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+
+	return cfg, cfg.finish(origins, sameSite)
+}
+
+// setFromEnv sets each flag whose CORSCOOKIE_ variable is present; flags given on
+// the command line are parsed afterwards and win.
+func setFromEnv(fs *flag.FlagSet, lookupEnv func(string) (string, bool)) error {
+	var errs []error
+	fs.VisitAll(func(f *flag.Flag) {
+		name := envName(f.Name)
+		if v, ok := lookupEnv(name); ok {
+			if err := f.Value.Set(v); err != nil {
+				errs = append(errs, fmt.Errorf("%s=%q: %v", name, v, err))
+			}
+		}
+	})
+	return errors.Join(errs...)
+}
+
+// envName returns the environment variable of a flag.
+func envName(flagName string) string {
+	return envPrefix + strings.ToUpper(strings.ReplaceAll(flagName, "-", "_"))
+}
+
+// finish fills in derived settings and checks every one of them.
+func (cfg *config) finish(origins, sameSite string) error {
+	var errs []error
+	var err error
+	if cfg.policy.SameSite, err = session.ParseSameSite(sameSite); err != nil {
+		errs = append(errs, refuse("-samesite", strconv.Quote(sameSite)+" is not a SameSite value",
+			"use lax, strict or none"))
+	}
+	if origins == "" {
+		origins = cfg.webOrigin()
+	}
+	cfg.origins = strings.Split(origins, ",")
+	for i := range cfg.origins {
+		cfg.origins[i] = strings.TrimSpace(cfg.origins[i])
+		errs = append(errs, checkOrigin(cfg.origins[i]))
+	}
+	if cfg.apiURL == "" {
+		cfg.apiURL = cfg.scheme() + "://" + hostPort(cfg.apiAddr)
+	}
+
+	errs = append(errs, cfg.checkDurations(), cfg.checkTLS(), cfg.checkLogFormat())
+	errs = append(errs, checkPolicy(cfg.policy))
+	return errors.Join(errs...)
+}
+
+// webOrigin is the origin of the page served on -web-addr, or the default
+// http://localhost:8080 when the page is off.
+func (cfg *config) webOrigin() string {
+	if cfg.webAddr == "" {
+		return "http://localhost:8080"
+	}
+	return cfg.scheme() + "://" + hostPort(cfg.webAddr)
+}
+
+// scheme is https when corscookie serves TLS itself.
+func (cfg *config) scheme() string {
+	if cfg.tlsCert != "" {
+		return "https"
+	}
+	return "http"
+}
+
+// hostPort turns a listen address into one a browser can call: an empty or
+// unspecified host becomes localhost.
+func hostPort(addr string) string {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return addr
+	}
+	if ip := net.ParseIP(host); host == "" || ip != nil && ip.IsUnspecified() {
+		host = "localhost"
+	}
+	return net.JoinHostPort(host, port)
+}
+
+// checkOrigin refuses anything but a lower-case scheme://host[:port] with http or https.
+func checkOrigin(o string) error {
+	const fix = "list each origin as scheme://host[:port], e.g. https://app.example.com"
+	bad := func(problem, fix string) error {
+		return refuse("-origins", strconv.Quote(o)+": "+problem, fix)
+	}
+	switch {
+	case o == "":
+		return refuse("-origins", "empty origin", "remove the empty entry or set one origin")
+	case o == "null":
+		return bad("null is the origin of sandboxed frames and local files, which any page can "+
+			"create", fix)
+	case strings.Contains(o, "*"):
+		return bad("wildcards are not offered", "list the origins instead: "+fix)
+	case !strings.Contains(o, "://"):
+		return bad("missing scheme", "write http:// or https:// in front")
+	}
+
+	u, err := url.Parse(o)
+	switch {
+	case err != nil:
+		return bad("not a URL", fix)
+	case u.Scheme != "http" && u.Scheme != "https":
+		return bad("scheme is not http or https", fix)
+	case u.User != nil:
+		return bad("user info is not part of an origin", "remove the part before @")
+	case u.RawQuery != "" || u.ForceQuery || u.Fragment != "" || strings.Contains(o, "#"):
+		return bad("a query or fragment is not part of an origin", "remove it")
+	case u.Path != "":
+		return bad("a path is not part of an origin", "remove "+u.Path+" (a trailing slash too)")
+	case u.Hostname() == "":
+		return bad("missing host", fix)
+	case o != strings.ToLower(o):
+		return bad("browsers send origins in lower case", "write it in lower case")
+	}
+	return checkPort(o, u)
+}
+
+// checkPort refuses a port browsers would never send in an Origin header.
+func checkPort(o string, u *url.URL) error {
+	port := u.Port()
+	if port == "" {
+		if strings.HasSuffix(o, ":") {
+			return refuse("-origins", strconv.Quote(o)+": empty port", "remove the colon")
+		}
+		return nil
+	}
+
+	n, err := strconv.Atoi(port)
+	switch {
+	case err != nil || n < 1 || n > 65535:
+		return refuse("-origins", strconv.Quote(o)+": port is not 1 to 65535", "fix the port")
+	case u.Scheme == "http" && n == 80 || u.Scheme == "https" && n == 443:
+		return refuse("-origins", strconv.Quote(o)+": browsers leave the default port out",
+			"remove :"+port)
+	}
+	return nil
+}
+
+// checkDurations checks the preflight cache, and that the cookie lifetime is set:
+// the policy would take 0 as its default.
+func (cfg *config) checkDurations() error {
+	if cfg.policy.MaxAge <= 0 {
+		return refuse("-max-age", cfg.policy.MaxAge.String()+" is out of range",
+			"use whole seconds from 1s to 9600h (400 days)")
+	}
+	d := cfg.corsMaxAge
+	if d < 0 || d > maxCORSMaxAge || d%time.Second != 0 {
+		return refuse("-cors-max-age", d.String()+" is out of range",
+			"use whole seconds from 0 (no caching) to 24h")
+	}
+	return nil
+}
+
+// checkTLS wants both TLS files or neither.
+func (cfg *config) checkTLS() error {
+	if (cfg.tlsCert == "") != (cfg.tlsKey == "") {
+		return refuse("-tls-cert/-tls-key", "only one of them is set", "set both, or neither")
+	}
+	return nil
+}
+
+// checkLogFormat accepts text or json.
+func (cfg *config) checkLogFormat() error {
+	if cfg.logFormat != "text" && cfg.logFormat != "json" {
+		return refuse("-log-format", strconv.Quote(cfg.logFormat)+" is not a log format",
+			"use text or json")
+	}
+	return nil
+}
+
+// policyFixes names the flag that fixes each refused cookie policy.
+var policyFixes = []struct {
+	err error
+	fix configError
+}{
+	{session.ErrName, configError{"-cookie-name", "not a valid cookie name",
+		"use letters, digits and !#$%&'*+-.^_`|~ only"}},
+	{session.ErrDomain, configError{"-cookie-domain", "not a valid domain name",
+		"give a host name such as example.com, without scheme or port"}},
+	{session.ErrNoneNeedsSecure, configError{"-samesite none",
+		"browsers drop SameSite=None cookies without Secure",
+		"add -secure (and serve HTTPS), or use -samesite lax"}},
+	{session.ErrPartitionedNeedsSecure, configError{"-partitioned",
+		"browsers drop Partitioned cookies without Secure",
+		"add -secure (and serve HTTPS), or remove -partitioned"}},
+	{session.ErrHostPrefix, configError{"-cookie-name", "a __Host- cookie needs Secure and no Domain",
+		"add -secure and remove -cookie-domain, or drop the prefix"}},
+	{session.ErrSecurePrefix, configError{"-cookie-name", "a __Secure- cookie needs Secure",
+		"add -secure, or drop the prefix"}},
+	{session.ErrMaxAge, configError{"-max-age", "out of range",
+		"use whole seconds from 1s to 9600h (400 days)"}},
+}
+
+// checkPolicy checks the cookie policy, naming the flag that fixes each fault.
+func checkPolicy(p session.Policy) error {
+	err := p.Validate()
+	if err == nil {
+		return nil
+	}
+
+	var errs []error
+	for _, pf := range policyFixes {
+		if errors.Is(err, pf.err) {
+			errs = append(errs, &pf.fix)
+		}
+	}
+	if len(errs) == 0 {
+		return err
+	}
+	return errors.Join(errs...)
+}
+
+// defaultKeysFileHint describes the default key file in -help.
+const defaultKeysFileHint = "corscookie/keys in the user's config directory"
+
+// defaultKeysFile returns the key file used when -keys-file is not given.
+func defaultKeysFile() (string, error) {
+	dir, err := os.UserConfigDir()
+	if err != nil {
+		return "", refuse("-keys-file", "no user config directory: "+err.Error(), "set -keys-file")
+	}
+	return filepath.Join(dir, "corscookie", "keys"), nil
+}

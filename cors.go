@@ -1,0 +1,208 @@
+package main
+
+import (
+	"log/slog"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/go-chi/cors"
+)
+
+// Preflight limits: the page sends at most one non-safelisted header, so a longer
+// Access-Control-Request-Headers is refused before it is split.
+const (
+	maxRequestHeadersLen   = 256
+	maxRequestHeaderValues = 4
+)
+
+// preflightMethods are the methods a preflight may ask for, compared byte for byte
+// as browsers compare them.
+var preflightMethods = []string{http.MethodGet, http.MethodPost}
+
+// preflightHeaders are the request headers a preflight may ask for, in lower case.
+var preflightHeaders = []string{"content-type"}
+
+// responseMethods are the methods whose responses carry CORS headers for an allowed
+// origin: all of them, so that a 405 can be read too. Preflights are judged against
+// preflightMethods before go-chi/cors sees them.
+var responseMethods = []string{
+	http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch,
+	http.MethodDelete, http.MethodOptions, http.MethodConnect, http.MethodTrace,
+}
+
+// corsPolicy is the CORS policy of the API: go-chi/cors, with exact origin matching,
+// strict preflight checks, Access-Control-Max-Age: 0 and Private Network Access
+// added around it.
+//
+// go-chi/cors on its own matches origins without regard to case, reads only the first
+// Origin and Access-Control-Request-Headers line, upper-cases the requested method,
+// always allows OPTIONS, and leaves Access-Control-Max-Age out when it is 0.
+type corsPolicy struct {
+	origins        map[string]bool
+	maxAge         time.Duration
+	privateNetwork bool
+	lib            *cors.Cors
+	log            *slog.Logger
+}
+
+// newCORSPolicy returns the policy for the allowed origins, which must already be
+// checked by checkOrigin.
+func newCORSPolicy(origins []string, maxAge time.Duration, privateNetwork bool,
+	log *slog.Logger) *corsPolicy {
+	p := &corsPolicy{
+		origins:        make(map[string]bool, len(origins)),
+		maxAge:         maxAge,
+		privateNetwork: privateNetwork,
+		log:            log,
+	}
+	for _, o := range origins {
+		p.origins[o] = true
+	}
+
+	p.lib = cors.New(cors.Options{
+		AllowOriginFunc:    func(r *http.Request, _ string) bool { return p.allowed(r) },
+		AllowedMethods:     responseMethods,
+		AllowedHeaders:     preflightHeaders,
+		AllowCredentials:   true,
+		MaxAge:             int(maxAge / time.Second),
+		OptionsPassthrough: true,
+	})
+	return p
+}
+
+// allowed reports whether r comes from an allowed origin: exactly one Origin header,
+// equal byte for byte to an allowed origin.
+func (p *corsPolicy) allowed(r *http.Request) bool {
+	o := r.Header["Origin"]
+	return len(o) == 1 && p.origins[o[0]]
+}
+
+// Handler answers preflights and adds CORS headers to every other response.
+func (p *corsPolicy) Handler(next http.Handler) http.Handler {
+	lib := p.lib.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if isPreflight(r) {
+			p.finishPreflight(w, r)
+			return
+		}
+		next.ServeHTTP(w, r)
+	}))
+
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if _, ok := r.Header["Origin"]; ok && !p.allowed(r) {
+			p.log.Info("origin refused", "origin", originForLog(r), "reason", p.refusal(r))
+		}
+		if isPreflight(r) {
+			if p.privateNetwork {
+				w.Header().Add("Vary", "Access-Control-Request-Private-Network")
+			}
+			if reason := p.preflightRefusal(r); reason != "" {
+				p.refusePreflight(w, r, reason)
+				return
+			}
+			// go-chi/cors reads only the first line of the header.
+			r.Header.Set("Access-Control-Request-Headers",
+				strings.Join(r.Header.Values("Access-Control-Request-Headers"), ","))
+		}
+		lib.ServeHTTP(w, r)
+	})
+}
+
+// isPreflight tells a preflight from a plain OPTIONS request, as go-chi/cors does.
+func isPreflight(r *http.Request) bool {
+	_, hasOrigin := r.Header["Origin"]
+	return r.Method == http.MethodOptions && hasOrigin &&
+		r.Header.Get("Access-Control-Request-Method") != ""
+}
+
+// preflightRefusal returns why a preflight from an allowed origin asks for more than
+// the policy offers, or "" when it does not.
+func (p *corsPolicy) preflightRefusal(r *http.Request) string {
+	if !p.allowed(r) {
+		return ""
+	}
+	method := r.Header.Get("Access-Control-Request-Method")
+	if !slices.Contains(preflightMethods, method) {
+		return "method " + strconv.Quote(method) + " is not allowed"
+	}
+
+	values := r.Header.Values("Access-Control-Request-Headers")
+	if len(values) > maxRequestHeaderValues || headerLen(values) > maxRequestHeadersLen {
+		return "too many request headers"
+	}
+	for _, v := range values {
+		for h := range strings.SplitSeq(v, ",") {
+			h = strings.ToLower(strings.Trim(h, " \t"))
+			if h != "" && !slices.Contains(preflightHeaders, h) {
+				return "request header " + strconv.Quote(h) + " is not allowed"
+			}
+		}
+	}
+	return ""
+}
+
+// headerLen is the total length of the values of one header.
+func headerLen(values []string) int {
+	n := 0
+	for _, v := range values {
+		n += len(v)
+	}
+	return n
+}
+
+// refusePreflight answers a preflight that asks for too much: no CORS headers, so the
+// browser blocks the actual request.
+func (p *corsPolicy) refusePreflight(w http.ResponseWriter, r *http.Request, reason string) {
+	h := w.Header()
+	h.Add("Vary", "Origin")
+	h.Add("Vary", "Access-Control-Request-Method")
+	h.Add("Vary", "Access-Control-Request-Headers")
+	p.log.Info("preflight refused", "origin", originForLog(r), "reason", reason)
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// finishPreflight completes a preflight that go-chi/cors has answered: it writes the
+// headers the library leaves out.
+func (p *corsPolicy) finishPreflight(w http.ResponseWriter, r *http.Request) {
+	h := w.Header()
+	if h.Get("Access-Control-Allow-Origin") != "" {
+		if p.maxAge == 0 {
+			h.Set("Access-Control-Max-Age", "0")
+		}
+		if p.privateNetwork && r.Header.Get("Access-Control-Request-Private-Network") == "true" {
+			h.Set("Access-Control-Allow-Private-Network", "true")
+		}
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// refusal says why the origin of r is not allowed, in words for the log.
+func (p *corsPolicy) refusal(r *http.Request) string {
+	values := r.Header["Origin"]
+	if len(values) != 1 {
+		return "several Origin headers"
+	}
+
+	o := values[0]
+	for allowed := range p.origins {
+		if strings.EqualFold(o, allowed) {
+			return "differs only in case from " + allowed + "; browsers send lower case"
+		}
+	}
+	if o == "null" {
+		return "null origin: a sandboxed frame, a local file or a redirect"
+	}
+	return "not in -origins"
+}
+
+// originForLog bounds the Origin header for the log: it is client input.
+func originForLog(r *http.Request) string {
+	const max = 200
+	o := r.Header.Get("Origin")
+	if len(o) > max {
+		return o[:max] + "..."
+	}
+	return o
+}

@@ -1,0 +1,100 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/corscookie/corscookie/session"
+)
+
+// keysEnv holds the key list itself; it wins over -keys-file.
+const keysEnv = "CORSCOOKIE_KEYS"
+
+// loadKeys returns the keys from CORSCOOKIE_KEYS or else from the key file, which it
+// creates with a fresh key on the first run. It logs the source, never a key.
+func loadKeys(cfg config, lookupEnv func(string) (string, bool), log *slog.Logger) (
+	[]session.Key, error) {
+	if v, ok := lookupEnv(keysEnv); ok {
+		if strings.TrimSpace(v) == "" {
+			return nil, refuse(keysEnv, "set but empty",
+				"unset it to use the key file, or set it to the output of 'corscookie keys new'")
+		}
+		keys, err := session.ParseKeys(v)
+		if err != nil {
+			return nil, refuse(keysEnv, err.Error(), keyFix)
+		}
+		log.Info("keys loaded", "source", "env", "var", keysEnv, "count", len(keys))
+		return keys, nil
+	}
+
+	path, err := keysFilePath(cfg)
+	if err != nil {
+		return nil, err
+	}
+	return readKeysFile(path, log)
+}
+
+// keyFix says how to repair a bad key list.
+const keyFix = "each entry is HASH or HASH:BLOCK in base64, hash keys of 32+ bytes, block keys " +
+	"of 16, 24 or 32 bytes; 'corscookie keys new' prints a good one"
+
+// keysFilePath returns -keys-file or the default under the user's config directory.
+func keysFilePath(cfg config) (string, error) {
+	if cfg.keysFile != "" {
+		return cfg.keysFile, nil
+	}
+	return defaultKeysFile()
+}
+
+// readKeysFile reads the key file, creating it first when it does not exist.
+func readKeysFile(path string, log *slog.Logger) ([]session.Key, error) {
+	info, err := os.Stat(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		if err := createKeysFile(path); err != nil {
+			return nil, refuse("-keys-file", "cannot create the key file: "+err.Error(),
+				"set -keys-file to a writable path, or set "+keysEnv)
+		}
+		log.Info("key file created", "path", path)
+		info, err = os.Stat(path)
+	}
+	if err != nil {
+		return nil, refuse("-keys-file", err.Error(), "check the path")
+	}
+	if info.Mode().Perm()&0o077 != 0 {
+		return nil, refuse("-keys-file",
+			fmt.Sprintf("%s is open to other users (mode %04o)", path, info.Mode().Perm()),
+			"run chmod 600 "+path)
+	}
+
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, refuse("-keys-file", err.Error(), "check the path")
+	}
+	keys, err := session.ParseKeys(string(data))
+	if err != nil {
+		return nil, refuse("-keys-file", path+": "+err.Error(), keyFix)
+	}
+	log.Info("keys loaded", "source", "file", "path", path, "count", len(keys))
+	return keys, nil
+}
+
+// createKeysFile writes one fresh key to a new file of mode 0600.
+func createKeysFile(path string) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return err
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return err
+	}
+	if _, err := fmt.Fprintln(f, session.NewKey()); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}

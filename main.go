@@ -1,0 +1,191 @@
+// Command corscookie serves an API that sets and verifies an HMAC-signed cookie for
+// a page on another origin, and that page, a Vue client, on a second listener.
+//
+// Usage:
+//
+//	corscookie [flags]
+//
+// Every flag falls back to an environment variable: -api-addr to CORSCOOKIE_API_ADDR,
+// and so on. Run "corscookie -help" for the list.
+package main
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/corscookie/corscookie/session"
+)
+
+// Server limits. Headers over maxHeaderBytes get 431.
+const (
+	maxHeaderBytes    = 64 << 10
+	readHeaderTimeout = 5 * time.Second
+	readTimeout       = 10 * time.Second
+	writeTimeout      = 10 * time.Second
+	idleTimeout       = 60 * time.Second
+	shutdownTimeout   = 5 * time.Second
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	os.Exit(run(ctx, os.Args[1:], os.LookupEnv, os.Stderr))
+}
+
+// run starts corscookie and blocks until ctx is done. It returns the exit code:
+// 2 for a refused setting, 1 for a failure while serving.
+func run(ctx context.Context, args []string, lookupEnv func(string) (string, bool),
+	stderr io.Writer) int {
+	cfg, err := parseConfig(args, lookupEnv)
+	if errors.Is(err, flag.ErrHelp) {
+		return 0
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "corscookie: refusing to start:\n%v\n", err)
+		return 2
+	}
+	log := newLogger(cfg.logFormat, stderr)
+
+	srv, err := newServers(cfg, lookupEnv, log)
+	if err != nil {
+		log.Error("refusing to start", "err", err)
+		fmt.Fprintf(stderr, "corscookie: refusing to start:\n%v\n", err)
+		return 2
+	}
+	if err := srv.serve(ctx); err != nil {
+		log.Error("serve", "err", err)
+		return 1
+	}
+	return 0
+}
+
+// newLogger returns the one logger of the process.
+func newLogger(format string, w io.Writer) *slog.Logger {
+	if format == "json" {
+		return slog.New(slog.NewJSONHandler(w, nil))
+	}
+	return slog.New(slog.NewTextHandler(w, nil))
+}
+
+// servers are the API and web listeners of one process.
+type servers struct {
+	api, web     *http.Server
+	apiLn, webLn net.Listener
+	cfg          config
+	log          *slog.Logger
+}
+
+// newServers loads the keys, checks the policy and opens both listeners.
+func newServers(cfg config, lookupEnv func(string) (string, bool), log *slog.Logger) (
+	*servers, error) {
+	keys, err := loadKeys(cfg, lookupEnv, log)
+	if err != nil {
+		return nil, err
+	}
+	sessions, err := session.New(cfg.policy, keys)
+	if err != nil {
+		return nil, explainKeyError(err)
+	}
+	p := sessions.Policy()
+	log.Info("cookie policy", "name", p.Name, "samesite", session.SameSiteName(p.SameSite),
+		"secure", p.Secure, "httponly", true, "partitioned", p.Partitioned,
+		"domain", p.Domain, "max_age", p.MaxAge.String())
+	log.Info("cors policy", "origins", cfg.origins, "credentials", true,
+		"max_age", cfg.corsMaxAge.String(), "private_network", cfg.privateNetwork)
+
+	s := &servers{cfg: cfg, log: log}
+	cp := newCORSPolicy(cfg.origins, cfg.corsMaxAge, cfg.privateNetwork, log)
+	s.api = newHTTPServer(newRouter(sessions, cp, log), log)
+	if s.apiLn, err = s.listen("-api-addr", cfg.apiAddr); err != nil {
+		return nil, err
+	}
+	if cfg.webAddr != "" {
+		s.web = newHTTPServer(newWebHandler(cfg.apiURL), log)
+		if s.webLn, err = s.listen("-web-addr", cfg.webAddr); err != nil {
+			s.apiLn.Close()
+			return nil, err
+		}
+	}
+	return s, nil
+}
+
+// explainKeyError names the setting behind a key error from session.New.
+func explainKeyError(err error) error {
+	for _, sentinel := range []error{session.ErrShortKey, session.ErrBlockKeySize} {
+		if errors.Is(err, sentinel) {
+			return refuse("keys", err.Error(), keyFix)
+		}
+	}
+	return err
+}
+
+// newHTTPServer returns an http.Server with every timeout set.
+func newHTTPServer(h http.Handler, log *slog.Logger) *http.Server {
+	return &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: readHeaderTimeout,
+		ReadTimeout:       readTimeout,
+		WriteTimeout:      writeTimeout,
+		IdleTimeout:       idleTimeout,
+		MaxHeaderBytes:    maxHeaderBytes,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+}
+
+// listen opens a listener, wrapped in TLS when a certificate is configured.
+func (s *servers) listen(setting, addr string) (net.Listener, error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, refuse(setting, err.Error(), "choose a free address, or stop what uses it")
+	}
+	if s.cfg.tlsCert == "" {
+		return ln, nil
+	}
+
+	cert, err := tls.LoadX509KeyPair(s.cfg.tlsCert, s.cfg.tlsKey)
+	if err != nil {
+		ln.Close()
+		return nil, refuse("-tls-cert/-tls-key", err.Error(), "give a PEM certificate and its key")
+	}
+	return tls.NewListener(ln, &tls.Config{Certificates: []tls.Certificate{cert}}), nil
+}
+
+// serve runs both servers until ctx is done, then shuts them down gracefully.
+func (s *servers) serve(ctx context.Context) error {
+	errc := make(chan error, 2)
+	go func() { errc <- s.api.Serve(s.apiLn) }()
+	api := s.cfg.scheme() + "://" + s.apiLn.Addr().String()
+	if s.web != nil {
+		go func() { errc <- s.web.Serve(s.webLn) }()
+		s.log.Info("listening", "api", api, "web", s.cfg.scheme()+"://"+s.webLn.Addr().String(),
+			"api_url", s.cfg.apiURL)
+	} else {
+		s.log.Info("listening", "api", api)
+	}
+
+	var err error
+	select {
+	case <-ctx.Done():
+	case err = <-errc:
+	}
+	s.log.Info("shutting down")
+
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
+	defer cancel()
+	errs := []error{err, s.api.Shutdown(shutdownCtx)}
+	if s.web != nil {
+		errs = append(errs, s.web.Shutdown(shutdownCtx))
+	}
+	return errors.Join(errs...)
+}

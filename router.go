@@ -1,0 +1,220 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/corscookie/corscookie/session"
+	"github.com/go-chi/chi/v5"
+	"github.com/go-chi/chi/v5/middleware"
+)
+
+// maxBodyBytes caps request bodies; no endpoint reads one.
+const maxBodyBytes = 1 << 10
+
+// response is the JSON body of every answer: a message for people and, on errors,
+// a stable code for programs.
+type response struct {
+	Message string `json:"message"`
+	Error   string `json:"error,omitempty"`
+	Token   string `json:"token,omitempty"`
+}
+
+// Messages and error codes the Vue client and integration tests rely on.
+var (
+	msgSet       = response{Message: "Cookie is set!"}
+	msgRetrieved = response{Message: "Cookie retrieved!"}
+	msgCleared   = response{Message: "Cookie cleared!"}
+	errMissing   = response{Message: "No cookie found!", Error: "missing_cookie"}
+	errInvalid   = response{Message: "Cookie signature is invalid!", Error: "invalid_cookie"}
+	errExpired   = response{Message: "Cookie has expired!", Error: "expired_cookie"}
+	errNotFound  = response{Message: "No such endpoint!", Error: "not_found"}
+	errMethod    = response{Message: "Method not allowed!", Error: "method_not_allowed"}
+	errForbidden = response{Message: "Cross-origin request refused!", Error: "cross_origin_refused"}
+	errInternal  = response{Message: "Internal server error!", Error: "internal"}
+)
+
+// api holds what the handlers share.
+type api struct {
+	sessions *session.Manager
+	log      *slog.Logger
+}
+
+// newRouter returns the API: CORS around every route, the unsafe methods behind
+// cross-origin protection, and one log line per request.
+func newRouter(sessions *session.Manager, cp *corsPolicy, log *slog.Logger) http.Handler {
+	a := &api{sessions: sessions, log: log}
+	csrf := http.NewCrossOriginProtection()
+	for o := range cp.origins {
+		csrf.AddTrustedOrigin(o) // cannot fail: checkOrigin accepted o
+	}
+	csrf.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusForbidden, errForbidden)
+	}))
+
+	r := chi.NewRouter()
+	r.Use(a.recoverer, noStore, middleware.RequestSize(maxBodyBytes))
+	r.NotFound(func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusNotFound, errNotFound)
+	})
+	r.MethodNotAllowed(methodNotAllowed(r))
+
+	r.Get("/healthz", healthz)
+	r.Get("/config", a.config)
+	r.Get("/set-cookie", a.setCookie)
+	r.With(csrf.Handler).Post("/set-cookie", a.setCookie)
+	r.Get("/get-cookie", a.getCookie)
+	r.With(csrf.Handler).Post("/clear-cookie", a.clearCookie)
+
+	return logRequests(log, cp, cp.Handler(r))
+}
+
+// setCookie issues a fresh token.
+func (a *api) setCookie(w http.ResponseWriter, r *http.Request) {
+	if err := a.sessions.Issue(w, session.NewToken()); err != nil {
+		a.log.Error("issue token", "err", err)
+		writeJSON(w, http.StatusInternalServerError, errInternal)
+		return
+	}
+	writeJSON(w, http.StatusOK, msgSet)
+}
+
+// getCookie verifies the token cookie and returns its token. A token signed with an
+// older key is issued again with the current one.
+func (a *api) getCookie(w http.ResponseWriter, r *http.Request) {
+	token, stale, err := a.sessions.Read(r)
+	if err != nil {
+		a.refuseCookie(w, err)
+		return
+	}
+
+	if stale {
+		if err := a.sessions.Issue(w, token); err != nil {
+			a.log.Error("issue token again", "err", err)
+		}
+	}
+	res := msgRetrieved
+	res.Token = token
+	writeJSON(w, http.StatusOK, res)
+}
+
+// refuseCookie answers a cookie that is missing or does not verify, and clears it
+// when one was sent.
+func (a *api) refuseCookie(w http.ResponseWriter, err error) {
+	if err != session.ErrNoToken {
+		a.sessions.Clear(w)
+		a.log.Info("cookie refused", "err", err)
+	}
+
+	switch {
+	case errors.Is(err, session.ErrNoToken):
+		writeJSON(w, http.StatusNotFound, errMissing)
+	case errors.Is(err, session.ErrExpired):
+		writeJSON(w, http.StatusUnauthorized, errExpired)
+	default:
+		writeJSON(w, http.StatusUnauthorized, errInvalid)
+	}
+}
+
+// clearCookie expires the cookie.
+func (a *api) clearCookie(w http.ResponseWriter, r *http.Request) {
+	a.sessions.Clear(w)
+	writeJSON(w, http.StatusOK, msgCleared)
+}
+
+// cookieInfo is the public cookie policy, for the page's setup panel.
+type cookieInfo struct {
+	Name        string `json:"name"`
+	SameSite    string `json:"sameSite"`
+	Secure      bool   `json:"secure"`
+	HTTPOnly    bool   `json:"httpOnly"`
+	Partitioned bool   `json:"partitioned"`
+	MaxAge      int    `json:"maxAge"`
+	Domain      string `json:"domain"`
+}
+
+// config returns the cookie policy: public facts only, no keys.
+func (a *api) config(w http.ResponseWriter, r *http.Request) {
+	p := a.sessions.Policy()
+	writeJSON(w, http.StatusOK, map[string]cookieInfo{"cookie": {
+		Name:        p.Name,
+		SameSite:    session.SameSiteName(p.SameSite),
+		Secure:      p.Secure,
+		HTTPOnly:    true,
+		Partitioned: p.Partitioned,
+		MaxAge:      int(p.MaxAge / time.Second),
+		Domain:      p.Domain,
+	}})
+}
+
+// healthz reports that the process serves requests.
+func healthz(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+}
+
+// methodNotAllowed answers 405 with the Allow header chi would have written.
+func methodNotAllowed(mux *chi.Mux) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		for _, m := range responseMethods {
+			if mux.Match(chi.NewRouteContext(), m, r.URL.Path) {
+				w.Header().Add("Allow", m)
+			}
+		}
+		writeJSON(w, http.StatusMethodNotAllowed, errMethod)
+	}
+}
+
+// noStore keeps every API answer out of caches: each one depends on the cookie.
+func noStore(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "no-store")
+		next.ServeHTTP(w, r)
+	})
+}
+
+// recoverer turns a panic into a logged 500 with a JSON body. The CORS headers are
+// already set, so the page can read it.
+func (a *api) recoverer(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() {
+			v := recover()
+			if v == nil || v == http.ErrAbortHandler {
+				if v != nil {
+					panic(v)
+				}
+				return
+			}
+			a.log.Error("panic", "method", r.Method, "path", r.URL.Path, "panic", v)
+			writeJSON(w, http.StatusInternalServerError, errInternal)
+		}()
+		next.ServeHTTP(w, r)
+	})
+}
+
+// logRequests writes one line per request: never a cookie, token or key.
+func logRequests(log *slog.Logger, cp *corsPolicy, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		ww := middleware.NewWrapResponseWriter(w, r.ProtoMajor)
+		next.ServeHTTP(ww, r)
+
+		log.LogAttrs(r.Context(), slog.LevelInfo, "request",
+			slog.String("method", r.Method),
+			slog.String("path", r.URL.Path),
+			slog.Int("status", ww.Status()),
+			slog.Float64("duration_ms", float64(time.Since(start).Microseconds())/1000),
+			slog.String("origin", originForLog(r)),
+			slog.Bool("origin_allowed", cp.allowed(r)),
+		)
+	})
+}
+
+// writeJSON writes v as the JSON body with the status.
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	json.NewEncoder(w).Encode(v)
+}
