@@ -2,7 +2,9 @@ package main
 
 import (
 	"errors"
+	"flag"
 	"fmt"
+	"io"
 	"io/fs"
 	"log/slog"
 	"os"
@@ -97,4 +99,55 @@ func createKeysFile(path string) error {
 		return err
 	}
 	return f.Close()
+}
+
+// runKeys runs "corscookie keys new" and "corscookie keys rotate -keys-file F".
+func runKeys(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 || args[0] != "new" && args[0] != "rotate" {
+		fmt.Fprintln(stderr, "usage: corscookie keys new | corscookie keys rotate -keys-file FILE")
+		return 2
+	}
+	if args[0] == "new" {
+		fmt.Fprintln(stdout, session.NewKey())
+		return 0
+	}
+
+	fs := flag.NewFlagSet("corscookie keys rotate", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	path := fs.String("keys-file", "", "key file to rotate (default: "+defaultKeysFileHint+")")
+	if err := fs.Parse(args[1:]); err != nil {
+		return 2
+	}
+	if err := rotateKeysFile(*path); err != nil {
+		fmt.Fprintf(stderr, "corscookie: %v\n", err)
+		return 1
+	}
+	fmt.Fprintln(stdout, "a new current key was put first; restart every instance to use it")
+	return 0
+}
+
+// rotateKeysFile puts a fresh key in front of the file's key list, keeping the
+// others so that cookies they signed still verify.
+func rotateKeysFile(path string) error {
+	if path == "" {
+		var err error
+		if path, err = defaultKeysFile(); err != nil {
+			return err
+		}
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	keys, err := session.ParseKeys(string(data))
+	if err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+
+	list := session.NewKey() + "," + session.FormatKeys(keys) + "\n"
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, []byte(list), 0o600); err != nil {
+		return err
+	}
+	return os.Rename(tmp, path)
 }

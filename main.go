@@ -4,6 +4,8 @@
 // Usage:
 //
 //	corscookie [flags]
+//	corscookie keys new
+//	corscookie keys rotate [-keys-file FILE]
 //
 // Every flag falls back to an environment variable: -api-addr to CORSCOOKIE_API_ADDR,
 // and so on. Run "corscookie -help" for the list.
@@ -40,6 +42,9 @@ const (
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	if len(os.Args) > 1 && os.Args[1] == "keys" {
+		os.Exit(runKeys(os.Args[2:], os.Stdout, os.Stderr))
+	}
 	os.Exit(run(ctx, os.Args[1:], os.LookupEnv, os.Stderr))
 }
 
