@@ -20,15 +20,21 @@ const testOrigin = "http://localhost:8080"
 // and the buffer its log goes to.
 func newTestRouter(tb testing.TB, corsMaxAge time.Duration) (http.Handler, *bytes.Buffer) {
 	tb.Helper()
+	var logs bytes.Buffer
+	return newLoggingRouter(tb, corsMaxAge, &logs), &logs
+}
+
+// newLoggingRouter returns the API handler logging to w.
+func newLoggingRouter(tb testing.TB, corsMaxAge time.Duration, w io.Writer) http.Handler {
+	tb.Helper()
 	sessions, err := session.New(session.Policy{},
 		[]session.Key{{Hash: []byte(strings.Repeat("k", 32))}})
 	if err != nil {
 		tb.Fatal(err)
 	}
-	var logs bytes.Buffer
-	log := slog.New(slog.NewTextHandler(&logs, nil))
+	log := slog.New(slog.NewTextHandler(w, nil))
 	cp := newCORSPolicy([]string{testOrigin}, corsMaxAge, false, log)
-	return newRouter(sessions, cp, log), &logs
+	return newRouter(sessions, cp, log)
 }
 
 // serve sends one request through h.
