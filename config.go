@@ -267,6 +267,8 @@ var policyFixes = []struct {
 }{
 	{session.ErrName, configError{"-cookie-name", "not a valid cookie name",
 		"use letters, digits and !#$%&'*+-.^_`|~ only"}},
+	{session.ErrNameLen, configError{"-cookie-name", "longer than 256 bytes",
+		"use a shorter name; browsers keep at most 4096 bytes of name and value"}},
 	{session.ErrDomain, configError{"-cookie-domain", "not a valid domain name",
 		"give a host name such as example.com, without scheme or port"}},
 	{session.ErrNoneNeedsSecure, configError{"-samesite none",

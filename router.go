@@ -34,6 +34,7 @@ var (
 	errNotFound  = response{Message: "No such endpoint!", Error: "not_found"}
 	errMethod    = response{Message: "Method not allowed!", Error: "method_not_allowed"}
 	errForbidden = response{Message: "Cross-origin request refused!", Error: "cross_origin_refused"}
+	errTooLarge  = response{Message: "Request body too large!", Error: "body_too_large"}
 	errInternal  = response{Message: "Internal server error!", Error: "internal"}
 )
 
@@ -56,7 +57,7 @@ func newRouter(sessions *session.Manager, cp *corsPolicy, log *slog.Logger) http
 	}))
 
 	r := chi.NewRouter()
-	r.Use(a.recoverer, noStore, middleware.RequestSize(maxBodyBytes))
+	r.Use(a.recoverer, noStore)
 	r.NotFound(func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusNotFound, errNotFound)
 	})
@@ -65,9 +66,9 @@ func newRouter(sessions *session.Manager, cp *corsPolicy, log *slog.Logger) http
 	r.Get("/healthz", healthz)
 	r.Get("/config", a.config)
 	r.Get("/set-cookie", a.setCookie)
-	r.With(csrf.Handler).Post("/set-cookie", a.setCookie)
+	r.With(limitBody, csrf.Handler).Post("/set-cookie", a.setCookie)
 	r.Get("/get-cookie", a.getCookie)
-	r.With(csrf.Handler).Post("/clear-cookie", a.clearCookie)
+	r.With(limitBody, csrf.Handler).Post("/clear-cookie", a.clearCookie)
 
 	return logRequests(log, cp, cp.Handler(r))
 }
@@ -165,6 +166,18 @@ func methodNotAllowed(mux *chi.Mux) http.HandlerFunc {
 		}
 		writeJSON(w, http.StatusMethodNotAllowed, errMethod)
 	}
+}
+
+// limitBody refuses a body over maxBodyBytes with 413, before it is read.
+func limitBody(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.ContentLength > maxBodyBytes {
+			writeJSON(w, http.StatusRequestEntityTooLarge, errTooLarge)
+			return
+		}
+		r.Body = http.MaxBytesReader(w, r.Body, maxBodyBytes)
+		next.ServeHTTP(w, r)
+	})
 }
 
 // noStore keeps every API answer out of caches: each one depends on the cookie.

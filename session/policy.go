@@ -8,6 +8,10 @@ import (
 	"time"
 )
 
+// MaxNameLen is the longest cookie name accepted, in bytes. With it a signed cookie
+// stays far below [MaxCookieSize]: the value takes under 200 bytes, 250 encrypted.
+const MaxNameLen = 256
+
 // MaxMaxAge is the longest cookie lifetime accepted: browsers cap Max-Age at 400 days.
 const MaxMaxAge = 400 * 24 * time.Hour
 
@@ -87,6 +91,7 @@ func SameSiteName(s http.SameSite) string {
 // Errors about the policy, returned by [New].
 var (
 	ErrName                   = errors.New("session: cookie name is not a valid HTTP token")
+	ErrNameLen                = errors.New("session: cookie name is longer than 256 bytes")
 	ErrDomain                 = errors.New("session: cookie domain is not a valid domain name")
 	ErrNoneNeedsSecure        = errors.New("session: SameSite=None needs Secure")
 	ErrPartitionedNeedsSecure = errors.New("session: Partitioned needs Secure")
@@ -99,6 +104,9 @@ var (
 func (p Policy) validateName() error {
 	if (&http.Cookie{Name: p.Name, Value: "x"}).Valid() != nil {
 		return ErrName
+	}
+	if len(p.Name) > MaxNameLen {
+		return ErrNameLen
 	}
 	if (&http.Cookie{Name: "x", Value: "x", Domain: p.Domain}).Valid() != nil {
 		return ErrDomain

@@ -19,7 +19,7 @@ func testKey(b byte) Key {
 }
 
 // mustNew returns a Manager or stops the test.
-func mustNew(t *testing.T, p Policy, keys ...Key) *Manager {
+func mustNew(t testing.TB, p Policy, keys ...Key) *Manager {
 	t.Helper()
 	m, err := New(p, keys)
 	if err != nil {
@@ -29,7 +29,7 @@ func mustNew(t *testing.T, p Policy, keys ...Key) *Manager {
 }
 
 // issue returns the cookie m sets for token.
-func issue(t *testing.T, m *Manager, token string) *http.Cookie {
+func issue(t testing.TB, m *Manager, token string) *http.Cookie {
 	t.Helper()
 	rec := httptest.NewRecorder()
 	if err := m.Issue(rec, token); err != nil {
@@ -248,10 +248,19 @@ func TestNewRefuses(t *testing.T) {
 	}
 }
 
-func TestNewRefusesOversizedCookie(t *testing.T) {
-	name := strings.Repeat("n", MaxCookieSize-100)
-	if _, err := New(Policy{Name: name}, []Key{testKey('a')}); err == nil {
-		t.Error("got a Manager whose cookie browsers would drop, want an error")
+func TestCookieSizeBound(t *testing.T) {
+	if _, err := New(Policy{Name: strings.Repeat("n", MaxNameLen+1)},
+		[]Key{testKey('a')}); !errors.Is(err, ErrNameLen) {
+		t.Errorf("name over MaxNameLen: got %v, want %v", err, ErrNameLen)
+	}
+
+	// The longest name with the largest value still fits in a browser's cookie.
+	key := testKey('a')
+	key.Block = make([]byte, 32)
+	m := mustNew(t, Policy{Name: strings.Repeat("n", MaxNameLen)}, key)
+	c := issue(t, m, NewToken())
+	if size := len(c.Name) + 1 + len(c.Value); size > 1024 {
+		t.Errorf("got a cookie of %d bytes, want at most 1024", size)
 	}
 }
 

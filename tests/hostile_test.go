@@ -136,3 +136,40 @@ func TestShutdownWithOpenConn(t *testing.T) {
 			"want exit status 0; stderr:\n%s", took.Round(time.Millisecond), err, s.stderr())
 	}
 }
+
+// TestPostBodyCapped sends bodies around the 1 KiB cap of the POST endpoints.
+func TestPostBodyCapped(t *testing.T) {
+	t.Parallel()
+	s := startServer(t, serverConfig{})
+
+	tests := []struct {
+		name, path string
+		size       int
+		wantStatus int
+	}{
+		{"set, small body", "/set-cookie", 100, http.StatusOK},
+		{"set, 2 KiB body", "/set-cookie", 2 << 10, http.StatusRequestEntityTooLarge},
+		{"clear, 8 MiB body", "/clear-cookie", 8 << 20, http.StatusRequestEntityTooLarge},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			req, err := http.NewRequest("POST", s.url+tt.path,
+				strings.NewReader(strings.Repeat("x", tt.size)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			req.Header.Set("Origin", allowedOrigin)
+			res, err := rawClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer res.Body.Close()
+			if res.StatusCode != tt.wantStatus {
+				t.Errorf("status: got %d, want %d", res.StatusCode, tt.wantStatus)
+			}
+			if tt.wantStatus != http.StatusOK && len(res.Cookies()) != 0 {
+				t.Errorf("got a cookie with a refused body: %v", res.Cookies())
+			}
+		})
+	}
+}

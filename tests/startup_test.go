@@ -64,6 +64,8 @@ func TestStartupRefused(t *testing.T) {
 		{"host prefix domain", []string{"-cookie-name", "__Host-x", "-secure",
 			"-cookie-domain", "a.test"}, nil, 0,
 			[]string{"-cookie-name", "__Host-", "remove -cookie-domain"}},
+		{"cookie name too long", []string{"-cookie-name", strings.Repeat("n", 4000)}, nil, 0,
+			[]string{"-cookie-name", "longer than 256 bytes", "use a shorter name"}},
 		{"secure prefix", []string{"-cookie-name", "__Secure-x"}, nil, 0,
 			[]string{"-cookie-name", "__Secure-", "add -secure"}},
 		{"samesite bogus", []string{"-samesite", "bogus"}, nil, 0,
