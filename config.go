@@ -122,20 +122,33 @@ func (cfg *config) finish(origins, sameSite string) error {
 		errs = append(errs, refuse("-samesite", strconv.Quote(sameSite)+" is not a SameSite value",
 			"use lax, strict or none"))
 	}
-	if origins == "" {
-		origins = cfg.webOrigin()
-	}
-	cfg.origins = strings.Split(origins, ",")
-	for i := range cfg.origins {
-		cfg.origins[i] = strings.TrimSpace(cfg.origins[i])
-		errs = append(errs, checkOrigin(cfg.origins[i]))
-	}
+	errs = append(errs, cfg.setOrigins(origins))
 	if cfg.apiURL == "" {
 		cfg.apiURL = cfg.scheme() + "://" + hostPort(cfg.apiAddr)
 	}
 
 	errs = append(errs, cfg.checkDurations(), cfg.checkTLS(), cfg.checkLogFormat())
 	errs = append(errs, checkPolicy(cfg.policy))
+	return errors.Join(errs...)
+}
+
+// setOrigins checks and keeps the allowed origins: the list given, or else the
+// page's own origin.
+func (cfg *config) setOrigins(list string) error {
+	if list == "" {
+		list = cfg.webOrigin()
+		if strings.HasSuffix(list, ":0") {
+			return refuse("-origins", "not set, and -web-addr picks its port at start-up, so "+
+				"the page's origin is unknown", "give -web-addr a port, or set -origins")
+		}
+	}
+
+	var errs []error
+	cfg.origins = strings.Split(list, ",")
+	for i := range cfg.origins {
+		cfg.origins[i] = strings.TrimSpace(cfg.origins[i])
+		errs = append(errs, checkOrigin(cfg.origins[i]))
+	}
 	return errors.Join(errs...)
 }
 

@@ -169,14 +169,23 @@ func (s *servers) listen(setting, addr string) (net.Listener, error) {
 	return tls.NewListener(ln, &tls.Config{Certificates: []tls.Certificate{cert}}), nil
 }
 
+// url is the address people open: the configured host name (localhost when none),
+// not the address it resolved to, since origins compare host names; and the port
+// the listener got.
+func (s *servers) url(configured string, ln net.Listener) string {
+	host, _, _ := net.SplitHostPort(hostPort(configured))
+	_, port, _ := net.SplitHostPort(ln.Addr().String())
+	return s.cfg.scheme() + "://" + net.JoinHostPort(host, port)
+}
+
 // serve runs both servers until ctx is done, then shuts them down gracefully.
 func (s *servers) serve(ctx context.Context) error {
 	errc := make(chan error, 2)
 	go func() { errc <- s.api.Serve(s.apiLn) }()
-	api := s.cfg.scheme() + "://" + s.apiLn.Addr().String()
+	api := s.url(s.cfg.apiAddr, s.apiLn)
 	if s.web != nil {
 		go func() { errc <- s.web.Serve(s.webLn) }()
-		s.log.Info("listening", "api", api, "web", s.cfg.scheme()+"://"+s.webLn.Addr().String(),
+		s.log.Info("listening", "api", api, "web", s.url(s.cfg.webAddr, s.webLn),
 			"api_url", s.cfg.apiURL)
 	} else {
 		s.log.Info("listening", "api", api)
