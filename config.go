@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"net"
+	"net/netip"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -34,6 +35,8 @@ type config struct {
 	keysFile       string
 	tlsCert        string
 	tlsKey         string
+	tlsSelfSigned  []string
+	trustedProxies []netip.Prefix
 	logFormat      string
 }
 
@@ -57,7 +60,7 @@ func refuse(setting, problem, fix string) error {
 // and checks every setting. The error joins one line per refused setting.
 func parseConfig(args []string, lookupEnv func(string) (string, bool)) (config, error) {
 	var cfg config
-	var origins, sameSite string
+	var origins, sameSite, selfSigned, proxies string
 	fs := flag.NewFlagSet("corscookie", flag.ContinueOnError)
 	fs.StringVar(&cfg.apiAddr, "api-addr", "localhost:5000", "API listen address")
 	fs.StringVar(&cfg.webAddr, "web-addr", "localhost:8080",
@@ -79,6 +82,10 @@ func parseConfig(args []string, lookupEnv func(string) (string, bool)) (config, 
 	fs.StringVar(&cfg.keysFile, "keys-file", "", "key file (default: "+defaultKeysFileHint+")")
 	fs.StringVar(&cfg.tlsCert, "tls-cert", "", "TLS certificate file (PEM)")
 	fs.StringVar(&cfg.tlsKey, "tls-key", "", "TLS private key file (PEM)")
+	fs.StringVar(&selfSigned, "tls-self-signed", "", "comma-separated host names: serve "+
+		"HTTPS with a self-signed certificate for them, made on first use")
+	fs.StringVar(&proxies, "trusted-proxy", "", "comma-separated proxy addresses or CIDRs "+
+		"whose X-Forwarded-Proto is believed")
 	fs.StringVar(&cfg.logFormat, "log-format", "text", "log format: text or json")
 
 	if err := setFromEnv(fs, lookupEnv); err != nil {
@@ -91,7 +98,7 @@ func parseConfig(args []string, lookupEnv func(string) (string, bool)) (config, 
 		return cfg, fmt.Errorf("unexpected argument %q", fs.Arg(0))
 	}
 
-	return cfg, cfg.finish(origins, sameSite)
+	return cfg, cfg.finish(origins, sameSite, selfSigned, proxies)
 }
 
 // setFromEnv sets each flag whose CORSCOOKIE_ variable is present; flags given on
@@ -115,9 +122,13 @@ func envName(flagName string) string {
 }
 
 // finish fills in derived settings and checks every one of them.
-func (cfg *config) finish(origins, sameSite string) error {
+func (cfg *config) finish(origins, sameSite, selfSigned, proxies string) error {
 	var errs []error
 	var err error
+	cfg.tlsSelfSigned = splitList(selfSigned)
+	if cfg.trustedProxies, err = parseProxies(proxies); err != nil {
+		errs = append(errs, err)
+	}
 	if cfg.policy.SameSite, err = session.ParseSameSite(sameSite); err != nil {
 		errs = append(errs, refuse("-samesite", strconv.Quote(sameSite)+" is not a SameSite value",
 			"use lax, strict or none"))
@@ -163,7 +174,7 @@ func (cfg *config) webOrigin() string {
 
 // scheme is https when corscookie serves TLS itself.
 func (cfg *config) scheme() string {
-	if cfg.tlsCert != "" {
+	if cfg.tlsCert != "" || len(cfg.tlsSelfSigned) > 0 {
 		return "https"
 	}
 	return "http"
@@ -256,12 +267,45 @@ func (cfg *config) checkDurations() error {
 	return nil
 }
 
-// checkTLS wants both TLS files or neither.
+// checkTLS wants both TLS files or neither, and not with a self-signed certificate.
 func (cfg *config) checkTLS() error {
 	if (cfg.tlsCert == "") != (cfg.tlsKey == "") {
 		return refuse("-tls-cert/-tls-key", "only one of them is set", "set both, or neither")
 	}
+	if cfg.tlsCert != "" && len(cfg.tlsSelfSigned) > 0 {
+		return refuse("-tls-self-signed", "set together with -tls-cert",
+			"use your certificate or a self-signed one, not both")
+	}
 	return nil
+}
+
+// splitList splits a comma-separated list, dropping blanks.
+func splitList(s string) []string {
+	var out []string
+	for v := range strings.SplitSeq(s, ",") {
+		if v = strings.TrimSpace(v); v != "" {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+// parseProxies reads -trusted-proxy: addresses or CIDR prefixes.
+func parseProxies(s string) ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for _, v := range splitList(s) {
+		p, err := netip.ParsePrefix(v)
+		if err != nil {
+			addr, aerr := netip.ParseAddr(v)
+			if aerr != nil {
+				return nil, refuse("-trusted-proxy", strconv.Quote(v)+" is not an address or CIDR",
+					"give addresses such as 127.0.0.1 or prefixes such as 10.0.0.0/8")
+			}
+			p = netip.PrefixFrom(addr, addr.BitLen())
+		}
+		out = append(out, p.Masked())
+	}
+	return out, nil
 }
 
 // checkLogFormat accepts text or json.

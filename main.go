@@ -112,9 +112,14 @@ func newServers(cfg config, lookupEnv func(string) (string, bool), log *slog.Log
 	log.Info("cors policy", "origins", cfg.origins, "credentials", true,
 		"max_age", cfg.corsMaxAge.String(), "private_network", cfg.privateNetwork)
 
+	if len(cfg.tlsSelfSigned) > 0 {
+		if cfg.tlsCert, cfg.tlsKey, err = selfSignedFiles(cfg.tlsSelfSigned, log); err != nil {
+			return nil, err
+		}
+	}
 	s := &servers{cfg: cfg, log: log}
 	cp := newCORSPolicy(cfg.origins, cfg.corsMaxAge, cfg.privateNetwork, log)
-	s.api = newHTTPServer(newRouter(sessions, cp, log), log)
+	s.api = newHTTPServer(newRouter(sessions, cp, cfg.trustedProxies, log), log)
 	if s.apiLn, err = s.listen("-api-addr", cfg.apiAddr); err != nil {
 		return nil, err
 	}

@@ -4,7 +4,11 @@ import (
 	"encoding/json"
 	"errors"
 	"log/slog"
+	"net"
 	"net/http"
+	"net/netip"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/corscookie/corscookie/session"
@@ -41,13 +45,16 @@ var (
 // api holds what the handlers share.
 type api struct {
 	sessions *session.Manager
+	proxies  []netip.Prefix
 	log      *slog.Logger
 }
 
 // newRouter returns the API: CORS around every route, the unsafe methods behind
-// cross-origin protection, and one log line per request.
-func newRouter(sessions *session.Manager, cp *corsPolicy, log *slog.Logger) http.Handler {
-	a := &api{sessions: sessions, log: log}
+// cross-origin protection, and one log line per request. X-Forwarded-Proto is
+// believed from the proxies alone.
+func newRouter(sessions *session.Manager, cp *corsPolicy, proxies []netip.Prefix,
+	log *slog.Logger) http.Handler {
+	a := &api{sessions: sessions, proxies: proxies, log: log}
 	csrf := http.NewCrossOriginProtection()
 	for o := range cp.origins {
 		csrf.AddTrustedOrigin(o) // cannot fail: checkOrigin accepted o
@@ -70,11 +77,15 @@ func newRouter(sessions *session.Manager, cp *corsPolicy, log *slog.Logger) http
 	r.Get("/get-cookie", a.getCookie)
 	r.With(limitBody, csrf.Handler).Post("/clear-cookie", a.clearCookie)
 
-	return logRequests(log, cp, cp.Handler(r))
+	return a.logRequests(cp, cp.Handler(r))
 }
 
 // setCookie issues a fresh token.
 func (a *api) setCookie(w http.ResponseWriter, r *http.Request) {
+	if a.sessions.Policy().Secure && a.scheme(r) == "http" && !isLoopback(r.Host) {
+		a.log.Warn("Secure cookie sent over plain HTTP: browsers will drop it; serve HTTPS, "+
+			"or set -trusted-proxy to the proxy that terminates TLS", "host", r.Host)
+	}
 	if err := a.sessions.Issue(w, session.NewToken()); err != nil {
 		a.log.Error("issue token", "err", err)
 		writeJSON(w, http.StatusInternalServerError, errInternal)
@@ -207,8 +218,39 @@ func (a *api) recoverer(next http.Handler) http.Handler {
 	})
 }
 
+// scheme returns https when r came over TLS, or from a trusted proxy whose
+// X-Forwarded-Proto says so; anyone else's X-Forwarded-Proto is ignored.
+func (a *api) scheme(r *http.Request) string {
+	if r.TLS != nil {
+		return "https"
+	}
+	if len(a.proxies) > 0 && r.Header.Get("X-Forwarded-Proto") == "https" {
+		addr, err := netip.ParseAddrPort(r.RemoteAddr)
+		if err == nil && slices.ContainsFunc(a.proxies, func(p netip.Prefix) bool {
+			return p.Contains(addr.Addr().Unmap())
+		}) {
+			return "https"
+		}
+	}
+	return "http"
+}
+
+// isLoopback reports whether a Host header names localhost or a loopback address,
+// where browsers accept Secure cookies over plain HTTP.
+func isLoopback(host string) bool {
+	if h, _, err := net.SplitHostPort(host); err == nil {
+		host = h
+	}
+	if host == "localhost" || strings.HasSuffix(host, ".localhost") {
+		return true
+	}
+	ip, err := netip.ParseAddr(strings.Trim(host, "[]"))
+	return err == nil && ip.IsLoopback()
+}
+
 // logRequests writes one line per request: never a cookie, token or key.
-func logRequests(log *slog.Logger, cp *corsPolicy, next http.Handler) http.Handler {
+func (a *api) logRequests(cp *corsPolicy, next http.Handler) http.Handler {
+	log := a.log
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		ww := middleware.NewWrapResponseWriter(w, r.ProtoMajor)
@@ -221,6 +263,7 @@ func logRequests(log *slog.Logger, cp *corsPolicy, next http.Handler) http.Handl
 			slog.Float64("duration_ms", float64(time.Since(start).Microseconds())/1000),
 			slog.String("origin", originForLog(r)),
 			slog.Bool("origin_allowed", cp.allowed(r)),
+			slog.String("scheme", a.scheme(r)),
 		)
 	})
 }

@@ -34,7 +34,7 @@ func newLoggingRouter(tb testing.TB, corsMaxAge time.Duration, w io.Writer) http
 	}
 	log := slog.New(slog.NewTextHandler(w, nil))
 	cp := newCORSPolicy([]string{testOrigin}, corsMaxAge, false, log)
-	return newRouter(sessions, cp, log)
+	return newRouter(sessions, cp, nil, log)
 }
 
 // serve sends one request through h.
@@ -202,4 +202,51 @@ func FuzzRouter(f *testing.F) {
 		}
 		io.Copy(io.Discard, rec.Body)
 	})
+}
+
+func TestScheme(t *testing.T) {
+	proxies, err := parseProxies("127.0.0.1, 10.0.0.0/8")
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := &api{proxies: proxies}
+
+	tests := []struct {
+		name, remote, proto string
+		want                string
+	}{
+		{"no header", "127.0.0.1:4000", "", "http"},
+		{"trusted proxy", "127.0.0.1:4000", "https", "https"},
+		{"trusted prefix", "10.1.2.3:4000", "https", "https"},
+		{"IPv4 in IPv6", "[::ffff:127.0.0.1]:4000", "https", "https"},
+		{"untrusted client", "192.0.2.7:4000", "https", "http"},
+		{"trusted proxy says http", "127.0.0.1:4000", "http", "http"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := httptest.NewRequest("GET", "/", nil)
+			r.RemoteAddr = tt.remote
+			if tt.proto != "" {
+				r.Header.Set("X-Forwarded-Proto", tt.proto)
+			}
+			if got := a.scheme(r); got != tt.want {
+				t.Errorf("got %s, want %s", got, tt.want)
+			}
+		})
+	}
+
+	if got := (&api{}).scheme(httptest.NewRequest("GET", "https://api.test/", nil)); got != "https" {
+		t.Errorf("TLS request: got %s, want https", got)
+	}
+}
+
+func TestIsLoopback(t *testing.T) {
+	for host, want := range map[string]bool{
+		"localhost:5000": true, "api.localhost": true, "127.0.0.1:5000": true, "[::1]:5000": true,
+		"example.test": false, "10.0.0.1:5000": false, "localhost.example.test": false,
+	} {
+		if got := isLoopback(host); got != want {
+			t.Errorf("isLoopback(%q): got %v, want %v", host, got, want)
+		}
+	}
 }
