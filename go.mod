@@ -1,9 +1,10 @@
 module github.com/corscookie/corscookie
 
-go 1.26
+go 1.26.0
 
 require (
-	github.com/go-chi/chi/v5 v5.5.0 // indirect
-	github.com/go-chi/cors v1.2.2 // indirect
-	github.com/gorilla/securecookie v1.1.2 // indirect
+	github.com/go-chi/chi/v5 v5.5.0
+	github.com/go-chi/cors v1.2.2
+	github.com/gorilla/securecookie v1.1.2
+	golang.org/x/net v0.63.0
 )

@@ -6,6 +6,7 @@
 //	corscookie [flags]
 //	corscookie keys new
 //	corscookie keys rotate [-keys-file FILE]
+//	corscookie check -origin PAGE-ORIGIN [flags] URL
 //
 // Every flag falls back to an environment variable: -api-addr to CORSCOOKIE_API_ADDR,
 // and so on. Run "corscookie -help" for the list.
@@ -45,8 +46,13 @@ const (
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if len(os.Args) > 1 && os.Args[1] == "keys" {
-		os.Exit(runKeys(os.Args[2:], os.Stdout, os.Stderr))
+	if len(os.Args) > 1 {
+		switch os.Args[1] {
+		case "keys":
+			os.Exit(runKeys(os.Args[2:], os.Stdout, os.Stderr))
+		case "check":
+			os.Exit(runCheck(ctx, os.Args[2:], os.Stdout, os.Stderr))
+		}
 	}
 	os.Exit(run(ctx, os.Args[1:], os.LookupEnv, os.Stderr))
 }
