@@ -8,6 +8,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"strings"
@@ -21,9 +22,10 @@ const checkTimeout = 10 * time.Second
 
 // Errors of corscookie check's command line.
 var (
-	errCheckOrigin = errors.New("corscookie check: -origin is required")
-	errCheckURLs   = errors.New("corscookie check: give exactly one URL to check")
-	errCheckHeader = errors.New("corscookie check: -header wants 'Name: value'")
+	errCheckOrigin  = errors.New("corscookie check: -origin is required")
+	errCheckURLs    = errors.New("corscookie check: give exactly one URL to check")
+	errCheckHeader  = errors.New("corscookie check: -header wants 'Name: value'")
+	errCheckResolve = errors.New("corscookie check: -resolve wants HOST:PORT:ADDRESS")
 )
 
 // checkFlags are the settings of corscookie check.
@@ -31,6 +33,10 @@ type checkFlags struct {
 	origin, method, set, url string
 	header                   http.Header
 	json, insecure           bool
+
+	// resolve maps "host:port" to the "address:port" to dial instead, as curl's
+	// --resolve does, so that names a browser test maps to loopback work here too.
+	resolve map[string]string
 }
 
 // runCheck runs "corscookie check": it sends what a browser would, asks doctor for
@@ -72,7 +78,7 @@ func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 // parseCheckFlags parses the flags and the one URL, which may come before, between
 // or after the flags.
 func parseCheckFlags(args []string, stderr io.Writer) (*checkFlags, error) {
-	f := &checkFlags{header: http.Header{}}
+	f := &checkFlags{header: http.Header{}, resolve: map[string]string{}}
 	fs := flag.NewFlagSet("corscookie check", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() {
@@ -86,6 +92,8 @@ func parseCheckFlags(args []string, stderr io.Writer) (*checkFlags, error) {
 	fs.StringVar(&f.set, "set", "", "URL the page fetches (GET) first to get the cookie")
 	fs.BoolVar(&f.json, "json", false, "print the report as JSON")
 	fs.BoolVar(&f.insecure, "insecure", false, "accept any TLS certificate (development only)")
+	fs.Func("resolve", "HOST:PORT:ADDRESS: connect to ADDRESS for HOST:PORT (repeatable)",
+		f.addResolve)
 
 	var urls []string
 	for {
@@ -112,6 +120,17 @@ func (f *checkFlags) addHeader(s string) error {
 		return errCheckHeader
 	}
 	f.header.Add(name, strings.TrimSpace(value))
+	return nil
+}
+
+// addResolve adds one -resolve value.
+func (f *checkFlags) addResolve(s string) error {
+	host, rest, ok := strings.Cut(s, ":")
+	port, addr, ok2 := strings.Cut(rest, ":")
+	if !ok || !ok2 || host == "" || port == "" || addr == "" {
+		return errCheckResolve
+	}
+	f.resolve[net.JoinHostPort(host, port)] = net.JoinHostPort(strings.Trim(addr, "[]"), port)
 	return nil
 }
 
@@ -151,6 +170,13 @@ type checkClient struct {
 func newCheckClient(f *checkFlags, stderr io.Writer) *checkClient {
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	tr.TLSClientConfig = &tls.Config{InsecureSkipVerify: f.insecure}
+	dialer := &net.Dialer{Timeout: checkTimeout}
+	tr.DialContext = func(ctx context.Context, network, addr string) (net.Conn, error) {
+		if to, ok := f.resolve[addr]; ok {
+			addr = to
+		}
+		return dialer.DialContext(ctx, network, addr)
+	}
 	client := &http.Client{
 		Transport: tr,
 		Timeout:   checkTimeout,

@@ -249,3 +249,26 @@ func TestRunCheckUnreachable(t *testing.T) {
 		t.Errorf("got %d and %q, want 1 and an error", code, stderr.String())
 	}
 }
+
+func TestCheckResolve(t *testing.T) {
+	tests := []struct {
+		in, key, want string
+		wantErr       bool
+	}{
+		{"api.test:443:127.0.0.1", "api.test:443", "127.0.0.1:443", false},
+		{"api.test:8443:[::1]", "api.test:8443", "[::1]:8443", false},
+		{"api.test:443", "", "", true},
+		{"api.test::127.0.0.1", "", "", true},
+		{":443:127.0.0.1", "", "", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.in, func(t *testing.T) {
+			f := &checkFlags{resolve: map[string]string{}}
+			err := f.addResolve(tt.in)
+			if (err != nil) != tt.wantErr || f.resolve[tt.key] != tt.want {
+				t.Errorf("got %q, %v, want %q (error %v)", f.resolve[tt.key], err, tt.want,
+					tt.wantErr)
+			}
+		})
+	}
+}
