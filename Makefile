@@ -33,7 +33,7 @@ test: test-go test-web test-e2e
 
 test-go: build
 	$(GO) vet ./...
-	$(GO) test -race -count=1 ./...
+	CORSCOOKIE_BIN=$(CURDIR)/$(BIN) $(GO) test -race -count=1 ./...
 
 test-web: $(NPM_WEB)
 	cd static && npm test
@@ -48,3 +48,17 @@ fuzz:
 
 clean:
 	rm -rf bin static/dist/assets static/dist/index.html
+
+## bench: load corscookie and a plain net/http baseline with wrk (installed when missing)
+## on loopback ports; e.g. make bench DURATION=5s CONNS=256 SCENARIOS=verify
+DURATION  ?= 10s
+CONNS     ?= 64
+SCENARIOS ?= verify,preflight,set
+PIN       ?= false
+.PHONY: bench
+bench: build
+	command -v wrk >/dev/null || { apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
+	$(GO) build -o bin/baseline ./bench/baseline
+	$(GO) run ./bench/load -bin $(BIN) -baseline bin/baseline -duration $(DURATION) \
+		-conns $(CONNS) -scenarios $(SCENARIOS) -pin=$(PIN)

@@ -32,23 +32,33 @@ function listenOnce() {
   })
 }
 
-// Corscookie is one corscookie process with its API and page on localhost.
+// Corscookie is one corscookie process with its API and page, on localhost by default.
 export class Corscookie {
   lines = []
 
   // apiURL is what the page calls: by default this process's own API.
   // origins are the origins the API allows: by default this process's page.
-  constructor({ apiPort, webPort, apiURL, origins }) {
-    this.ownAPI = `http://localhost:${apiPort}`
+  // With hosts ({ api, web }), both listen on 127.0.0.1 and serve HTTPS under those names,
+  // with the certificate -tls-self-signed makes; the browser must map the names to
+  // 127.0.0.1 (see launch). flags are added to the command line.
+  constructor({ apiPort, webPort, apiURL, origins, hosts, flags = [] }) {
+    const scheme = hosts ? 'https' : 'http'
+    const { api, web } = hosts ?? { api: 'localhost', web: 'localhost' }
+    this.hosts = hosts
+    this.ownAPI = `${scheme}://${api}:${apiPort}`
     this.apiURL = apiURL ?? this.ownAPI
-    this.webURL = `http://localhost:${webPort}`
+    this.webURL = `${scheme}://${web}:${webPort}`
     this.origins = origins ?? [this.webURL]
-    this.addrs = { api: `localhost:${apiPort}`, web: `localhost:${webPort}` }
+    this.flags = flags
+    const listen = hosts ? '127.0.0.1' : 'localhost'
+    this.addrs = { api: `${listen}:${apiPort}`, web: `${listen}:${webPort}` }
   }
 
   async start() {
     this.dir = await mkdtemp(join(tmpdir(), 'corscookie-e2e-'))
-    this.child = spawn(bin, this.args(), { stdio: ['ignore', 'ignore', 'pipe'] })
+    // -tls-self-signed keeps its certificate under $XDG_CONFIG_HOME/corscookie/tls.
+    const env = { ...process.env, XDG_CONFIG_HOME: this.dir }
+    this.child = spawn(bin, this.args(), { env, stdio: ['ignore', 'ignore', 'pipe'] })
     this.child.on('error', (err) => {
       this.failure = `cannot run ${bin} (make build, or set CORSCOOKIE_BIN): ${err.message}`
     })
@@ -65,6 +75,8 @@ export class Corscookie {
       '-origins', this.origins.join(','),
       '-keys-file', join(this.dir, 'keys'),
       '-log-format', 'json',
+      ...(this.hosts ? ['-tls-self-signed', `${this.hosts.web},${this.hosts.api}`] : []),
+      ...this.flags,
     ]
   }
 
@@ -123,12 +135,21 @@ const chromiumArgs = [
   '--disable-sync',
 ]
 
-async function launchChromium() {
+// hostArgs map the host names to 127.0.0.1 and accept their self-signed certificates.
+function hostArgs(hosts) {
+  if (!hosts.length) return []
+  const rules = hosts.map((host) => `MAP ${host} 127.0.0.1`).join(', ')
+  return [`--host-resolver-rules=${rules}`, '--ignore-certificate-errors']
+}
+
+// launchChromium starts Chromium with a fresh profile and its default cookie settings,
+// which block third-party cookies. hosts are names to resolve to 127.0.0.1.
+async function launchChromium({ hosts = [] } = {}) {
   const profile = await mkdtemp(join(tmpdir(), 'corscookie-chromium-'))
   const browser = await puppeteer.launch({
     executablePath: process.env.CHROMIUM_BIN || '/usr/bin/chromium',
     headless: true,
-    args: [...chromiumArgs, `--user-data-dir=${profile}`],
+    args: [...chromiumArgs, ...hostArgs(hosts), `--user-data-dir=${profile}`],
   })
   return { browser, profile }
 }
@@ -142,13 +163,17 @@ const firefoxPrefs = {
   ].join(','),
 }
 
-async function launchFirefox() {
+// launchFirefox starts Firefox ESR with the cookie preferences it ships. hosts are names to
+// resolve to 127.0.0.1; their self-signed certificates are then accepted.
+async function launchFirefox({ hosts = [] } = {}) {
+  const local = hosts.length ? { 'network.dns.localDomains': hosts.join(',') } : {}
   const browser = await puppeteer.launch({
     browser: 'firefox',
     protocol: 'webDriverBiDi',
     executablePath: process.env.FIREFOX_BIN || '/usr/bin/firefox-esr',
     headless: true,
-    extraPrefsFirefox: firefoxPrefs,
+    acceptInsecureCerts: hosts.length > 0,
+    extraPrefsFirefox: { ...firefoxPrefs, ...local },
   })
   return { browser }
 }
@@ -176,11 +201,13 @@ const statusSelector = '::-p-aria([role="status"])'
 // DemoPage is one tab showing the demo page.
 export class DemoPage {
   errors = []
+  warnings = []
 
   constructor(page) {
     this.page = page
     page.on('console', (msg) => {
       if (msg.type() === 'error') this.errors.push(`console error: ${msg.text()}`)
+      if (msg.type() === 'warn') this.warnings.push(msg.text())
     })
     page.on('pageerror', (err) => this.errors.push(`pageerror: ${err.message}`))
   }
