@@ -8,9 +8,10 @@ FUZZTIME ?= 5m
 
 .PHONY: run build web test test-go test-web test-e2e fuzz clean
 
-## run: build the client and the binary, then start the API and the page
+## run: build the client and the binary, then start the API and the page;
+## flags go in ARGS, e.g. make run ARGS='-samesite strict'
 run: build
-	./$(BIN)
+	./$(BIN) $(ARGS)
 
 ## build: the release binary, with the built client embedded
 build: web
@@ -54,7 +55,7 @@ clean:
 DURATION  ?= 10s
 CONNS     ?= 64
 SCENARIOS ?= verify,preflight,set
-PIN       ?= false
+PIN       ?= true
 .PHONY: bench
 bench: build
 	command -v wrk >/dev/null || { apt-get update -qq && \

@@ -62,6 +62,14 @@ func parseConfig(args []string, lookupEnv func(string) (string, bool)) (config, 
 	var cfg config
 	var origins, sameSite, selfSigned, proxies string
 	fs := flag.NewFlagSet("corscookie", flag.ContinueOnError)
+	fs.Usage = func() {
+		fmt.Fprint(fs.Output(), "usage: corscookie [flags]\n"+
+			"       corscookie keys new | keys rotate [-keys-file FILE]\n"+
+			"       corscookie check -origin ORIGIN [flags] URL\n\n"+
+			"Each flag falls back to CORSCOOKIE_ and its name in upper case, - as _ "+
+			"(-api-addr: CORSCOOKIE_API_ADDR).\nCORSCOOKIE_KEYS holds the keys themselves.\n\n")
+		fs.PrintDefaults()
+	}
 	fs.StringVar(&cfg.apiAddr, "api-addr", "localhost:5000", "API listen address")
 	fs.StringVar(&cfg.webAddr, "web-addr", "localhost:8080",
 		"web page listen address; empty turns the page off")
@@ -109,11 +117,22 @@ func setFromEnv(fs *flag.FlagSet, lookupEnv func(string) (string, bool)) error {
 		name := envName(f.Name)
 		if v, ok := lookupEnv(name); ok {
 			if err := f.Value.Set(v); err != nil {
-				errs = append(errs, fmt.Errorf("%s=%q: %v", name, v, err))
+				errs = append(errs, refuse(name, strconv.Quote(v)+" is not valid", valueHint(f)))
 			}
 		}
 	})
 	return errors.Join(errs...)
+}
+
+// valueHint says what a flag's value looks like.
+func valueHint(f *flag.Flag) string {
+	switch f.Value.(flag.Getter).Get().(type) {
+	case bool:
+		return "use true or false"
+	case time.Duration:
+		return "use a duration such as 90s, 10m or 24h"
+	}
+	return "see corscookie -help"
 }
 
 // envName returns the environment variable of a flag.
@@ -137,6 +156,7 @@ func (cfg *config) finish(origins, sameSite, selfSigned, proxies string) error {
 	if cfg.apiURL == "" {
 		cfg.apiURL = cfg.scheme() + "://" + hostPort(cfg.apiAddr)
 	}
+	errs = append(errs, checkAPIURL(cfg.apiURL))
 
 	errs = append(errs, cfg.checkDurations(), cfg.checkTLS(), cfg.checkLogFormat())
 	errs = append(errs, checkPolicy(cfg.policy))
@@ -155,10 +175,15 @@ func (cfg *config) setOrigins(list string) error {
 	}
 
 	var errs []error
-	cfg.origins = strings.Split(list, ",")
-	for i := range cfg.origins {
-		cfg.origins[i] = strings.TrimSpace(cfg.origins[i])
-		errs = append(errs, checkOrigin(cfg.origins[i]))
+	seen := map[string]bool{}
+	for _, o := range strings.Split(list, ",") {
+		o = strings.TrimSpace(o)
+		if seen[o] {
+			continue // one message for an origin, however often it is listed
+		}
+		seen[o] = true
+		cfg.origins = append(cfg.origins, o)
+		errs = append(errs, checkOrigin(o))
 	}
 	return errors.Join(errs...)
 }
@@ -231,6 +256,16 @@ func checkOrigin(o string) error {
 	return checkPort(o, u)
 }
 
+// checkAPIURL wants an http or https URL with a host: the page calls it as it is.
+func checkAPIURL(s string) error {
+	u, err := url.Parse(s)
+	if err != nil || u.Scheme != "http" && u.Scheme != "https" || u.Host == "" {
+		return refuse("-api-url", strconv.Quote(s)+" is not an http or https URL",
+			"write it as the page should call the API, e.g. https://api.example.com")
+	}
+	return nil
+}
+
 // checkPort refuses a port browsers would never send in an Origin header.
 func checkPort(o string, u *url.URL) error {
 	port := u.Port()
@@ -255,16 +290,16 @@ func checkPort(o string, u *url.URL) error {
 // checkDurations checks the preflight cache, and that the cookie lifetime is set:
 // the policy would take 0 as its default.
 func (cfg *config) checkDurations() error {
-	if cfg.policy.MaxAge <= 0 {
-		return refuse("-max-age", cfg.policy.MaxAge.String()+" is out of range",
-			"use whole seconds from 1s to 9600h (400 days)")
+	var errs []error
+	if d := cfg.policy.MaxAge; d < time.Second || d > session.MaxMaxAge || d%time.Second != 0 {
+		errs = append(errs, refuse("-max-age", d.String()+" is not whole seconds from 1s "+
+			"to 400 days", "use a duration such as 1h or 24h; browsers cap cookies at 400 days"))
 	}
-	d := cfg.corsMaxAge
-	if d < 0 || d > maxCORSMaxAge || d%time.Second != 0 {
-		return refuse("-cors-max-age", d.String()+" is out of range",
-			"use whole seconds from 0 (no caching) to 24h")
+	if d := cfg.corsMaxAge; d < 0 || d > maxCORSMaxAge || d%time.Second != 0 {
+		errs = append(errs, refuse("-cors-max-age", d.String()+" is not whole seconds from 0 "+
+			"to 24h", "use e.g. 10m; 0 turns preflight caching off"))
 	}
-	return nil
+	return errors.Join(errs...)
 }
 
 // checkTLS wants both TLS files or neither, and not with a self-signed certificate.
@@ -338,12 +373,12 @@ var policyFixes = []struct {
 		"add -secure and remove -cookie-domain, or drop the prefix"}},
 	{session.ErrSecurePrefix, configError{"-cookie-name", "a __Secure- cookie needs Secure",
 		"add -secure, or drop the prefix"}},
-	{session.ErrMaxAge, configError{"-max-age", "out of range",
-		"use whole seconds from 1s to 9600h (400 days)"}},
 }
 
-// checkPolicy checks the cookie policy, naming the flag that fixes each fault.
+// checkPolicy checks the cookie policy, naming the flag that fixes each fault. The
+// lifetime is left to checkDurations, which shows the value.
 func checkPolicy(p session.Policy) error {
+	p.MaxAge = session.DefaultMaxAge
 	err := p.Validate()
 	if err == nil {
 		return nil

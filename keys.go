@@ -103,8 +103,10 @@ func createKeysFile(path string) error {
 
 // runKeys runs "corscookie keys new" and "corscookie keys rotate -keys-file F".
 func runKeys(args []string, stdout, stderr io.Writer) int {
-	if len(args) == 0 || args[0] != "new" && args[0] != "rotate" {
-		fmt.Fprintln(stderr, "usage: corscookie keys new | corscookie keys rotate -keys-file FILE")
+	const usage = "usage: corscookie keys new | corscookie keys rotate [-keys-file FILE]"
+	if len(args) == 0 || args[0] != "new" && args[0] != "rotate" ||
+		args[0] == "new" && len(args) > 1 {
+		fmt.Fprintln(stderr, usage)
 		return 2
 	}
 	if args[0] == "new" {
@@ -112,10 +114,10 @@ func runKeys(args []string, stdout, stderr io.Writer) int {
 		return 0
 	}
 
-	fs := flag.NewFlagSet("corscookie keys rotate", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	path := fs.String("keys-file", "", "key file to rotate (default: "+defaultKeysFileHint+")")
-	if err := fs.Parse(args[1:]); err != nil {
+	flags := flag.NewFlagSet("corscookie keys rotate", flag.ContinueOnError)
+	flags.SetOutput(stderr)
+	path := flags.String("keys-file", "", "key file to rotate (default: "+defaultKeysFileHint+")")
+	if err := flags.Parse(args[1:]); err != nil {
 		return 2
 	}
 	if err := rotateKeysFile(*path); err != nil {
@@ -136,6 +138,10 @@ func rotateKeysFile(path string) error {
 		}
 	}
 	data, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("%s does not exist; start corscookie once to create it, or give "+
+			"-keys-file", path)
+	}
 	if err != nil {
 		return err
 	}

@@ -73,7 +73,6 @@ func run(ctx context.Context, args []string, lookupEnv func(string) (string, boo
 
 	srv, err := newServers(cfg, lookupEnv, log)
 	if err != nil {
-		log.Error("refusing to start", "err", err)
 		fmt.Fprintf(stderr, "corscookie: refusing to start:\n%v\n", err)
 		return 2
 	}
