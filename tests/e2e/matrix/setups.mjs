@@ -90,6 +90,7 @@ export const setups = [
   }),
   server({ name: 'Lax across sites over HTTPS', page: front, api: back,
     setCookie: `${lax}; Secure` }),
+  // Chromium blocks third-party cookies (UserPreferences); Firefox partitions them.
   server({ name: 'None, Secure, not Partitioned, across sites over HTTPS', page: front,
     api: back, setCookie: 'user_token=x; Path=/; SameSite=None; Secure' }),
   server({ name: 'None, Secure, Partitioned, across sites over HTTPS', page: front, api: back,
@@ -111,6 +112,7 @@ export const setups = [
     page: 'http://app.example.test', api,
     setCookie: 'user_token=x; Path=/; SameSite=None; Secure',
   }),
+  // Chromium treats a cookie without SameSite as Lax, Firefox as None.
   server({ name: 'no SameSite across sites over plain HTTP', page: 'http://app.frontend.test',
     api: 'http://api.backend.test', setCookie: 'user_token=x; Path=/' }),
   server({ name: 'no Vary: Origin', page: local, api: local, setCookie: lax,
@@ -176,12 +178,16 @@ export const setups = [
     name: 'Access-Control-Allow-Origin in upper case', page: local, api: local, setCookie: lax,
     get: { ...cors, 'Access-Control-Allow-Origin': (origin) => origin.toUpperCase() },
   }),
+  // 127.0.0.1 and localhost are two sites.
   server({ name: 'page on 127.0.0.1 calling localhost over HTTP, Lax', page: loopback,
     api: local, setCookie: lax }),
   server({ name: 'page on 127.0.0.1 calling localhost over HTTP, no SameSite', page: loopback,
     api: local, setCookie: 'user_token=x; Path=/' }),
   server({ name: 'page on 127.0.0.1 calling localhost over HTTP, None, Secure',
     page: loopback, api: local, setCookie: 'user_token=x; Path=/; SameSite=None; Secure' }),
+  server({ name: 'page on 127.0.0.1 calling localhost over HTTP, None, Secure, Partitioned',
+    page: loopback, api: local,
+    setCookie: 'user_token=x; Path=/; SameSite=None; Secure; Partitioned' }),
 ]
 
 // mappedHosts are the host names the browsers and the doctor must map to 127.0.0.1.
