@@ -8,7 +8,8 @@ import (
 	"time"
 )
 
-// maxCookieSize is the largest name and value together, in bytes, that browsers keep.
+// maxCookieSize is the largest name and value together, in bytes, that browsers
+// keep.
 const maxCookieSize = 4096
 
 // cookie is one Set-Cookie line, parsed, and the URL whose response carried it.
@@ -20,7 +21,8 @@ type cookie struct {
 	size         int    // bytes of name and value as sent, quotes included
 	from         *url.URL
 
-	// hostOnly is true without a usable Domain attribute; domain is then the host.
+	// hostOnly is true without a usable Domain attribute; domain is then the
+	// host.
 	hostOnly bool
 	domain   string
 
@@ -71,14 +73,15 @@ func (k *cookie) expired(now time.Time) bool {
 	return !k.Expires.IsZero() && k.Expires.Before(now)
 }
 
-// sameSite returns the SameSite mode browser b applies: the attribute when it is
-// Lax, Strict or None. Without one (or with an unknown value), Chromium applies Lax;
-// Firefox ESR 153 has not shipped Lax by default and applies None, though without
-// the rule that None needs Secure, which it keeps for an explicit SameSite=None.
+// sameSite returns the SameSite mode browser b applies: the attribute when it
+// is Lax, Strict or None. Without one (or with an unknown value), Chromium
+// applies Lax; Firefox ESR 153 has not shipped Lax by default and applies None,
+// though without the rule that None needs Secure, which it keeps for an
+// explicit SameSite=None.
 //
-// BUG: the Firefox half is read from Firefox's shipped preferences, not measured in
-// BROWSER-NOTES.md: a cookie without SameSite in a cross-site fetch over HTTPS is
-// assumed stored (partitioned) and sent in Firefox.
+// BUG: the Firefox half is read from Firefox's shipped preferences, not
+// measured in BROWSER-NOTES.md: a cookie without SameSite in a cross-site fetch
+// over HTTPS is assumed stored (partitioned) and sent in Firefox.
 func (k *cookie) sameSite(b browser) http.SameSite {
 	switch k.SameSite {
 	case http.SameSiteLaxMode, http.SameSiteStrictMode, http.SameSiteNoneMode:
@@ -100,12 +103,14 @@ func (k *cookie) sameSiteWords(b browser) string {
 	return "it has no SameSite, which " + b.String() + " treats as " + name
 }
 
-// hasSameSite reports whether the cookie has a SameSite attribute with a known value.
+// hasSameSite reports whether the cookie has a SameSite attribute with a known
+// value.
 func (k *cookie) hasSameSite() bool {
 	return k.SameSite != 0 && k.SameSite != http.SameSiteDefaultMode
 }
 
-// defaultPath returns the default cookie path of a request path (RFC 6265bis 5.1.4).
+// defaultPath returns the default cookie path of a request path (RFC 6265bis
+// 5.1.4).
 func defaultPath(path string) string {
 	i := strings.LastIndex(path, "/")
 	if i <= 0 {
@@ -135,8 +140,8 @@ func domainMatch(host, domain string) bool {
 	return strings.HasSuffix(host, "."+domain) && net.ParseIP(host) == nil
 }
 
-// hasPrefix reports whether name starts with prefix in any case: RFC 6265bis and
-// current browsers compare cookie prefixes without regard to case.
+// hasPrefix reports whether name starts with prefix in any case: RFC 6265bis
+// and current browsers compare cookie prefixes without regard to case.
 func hasPrefix(name, prefix string) bool {
 	return len(name) >= len(prefix) && strings.EqualFold(name[:len(prefix)], prefix)
 }

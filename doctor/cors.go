@@ -8,8 +8,8 @@ import (
 	"strings"
 )
 
-// Preflight cache caps of the browsers, in seconds; without Access-Control-Max-Age
-// both cache a preflight answer 5 s.
+// Preflight cache caps of the browsers, in seconds; without
+// Access-Control-Max-Age both cache a preflight answer 5 s.
 const (
 	chromiumMaxAge = 7200
 	firefoxMaxAge  = 86400
@@ -21,8 +21,9 @@ type problem struct {
 	says, fix string
 }
 
-// judgePreflight judges the preflight answer as the Fetch standard's CORS-preflight
-// fetch does, and reports whether the browser goes on to send the request.
+// judgePreflight judges the preflight answer as the Fetch standard's
+// CORS-preflight fetch does, and reports whether the browser goes on to send
+// the request.
 func (c *checker) judgePreflight() bool {
 	res := c.in.Preflight
 	var probs []problem
@@ -46,8 +47,8 @@ func (c *checker) judgePreflight() bool {
 	return len(probs) == 0
 }
 
-// preflightProblems checks the status and the CORS headers of a preflight answer
-// that is not a redirect.
+// preflightProblems checks the status and the CORS headers of a preflight
+// answer that is not a redirect.
 func (c *checker) preflightProblems(res *Response) []problem {
 	var probs []problem
 	if res.Status < 200 || res.Status > 299 {
@@ -60,8 +61,8 @@ func (c *checker) preflightProblems(res *Response) []problem {
 	return append(probs, c.headerProblems(res.Header)...)
 }
 
-// judgeResponse judges an answer to a credentialed request with the CORS check, and
-// reports whether the script may read it. step names it in findings.
+// judgeResponse judges an answer to a credentialed request with the CORS check,
+// and reports whether the script may read it. step names it in findings.
 func (c *checker) judgeResponse(step string, res *Response) bool {
 	level := Fail
 	if step == "set" {
@@ -124,7 +125,8 @@ func originProblem(origin string, acao []string) *problem {
 	return nil
 }
 
-// originHint explains a near miss between an allowed origin and the page origin.
+// originHint explains a near miss between an allowed origin and the page
+// origin.
 func originHint(got, origin string) string {
 	switch {
 	case strings.EqualFold(got, origin):
@@ -157,7 +159,8 @@ func (c *checker) methodProblems(header http.Header) []problem {
 		quoteList(methods), c.method), fix}}
 }
 
-// sameFold returns a function that reports whether its argument equals s in any case.
+// sameFold returns a function that reports whether its argument equals s in any
+// case.
 func sameFold(s string) func(string) bool {
 	return func(t string) bool { return strings.EqualFold(s, t) }
 }
@@ -188,7 +191,8 @@ func (c *checker) headerProblems(header http.Header) []problem {
 		" in Access-Control-Allow-Headers, or do not send it"}}
 }
 
-// headerList splits comma-separated header values into trimmed, non-empty items.
+// headerList splits comma-separated header values into trimmed, non-empty
+// items.
 func headerList(values []string) []string {
 	var items []string
 	for _, v := range values {
@@ -245,7 +249,8 @@ func (c *checker) maxAgeNote(header http.Header) string {
 	return fmt.Sprintf("cached %d s", n)
 }
 
-// judgeMaxAge warns about an Access-Control-Max-Age that browsers ignore or cut.
+// judgeMaxAge warns about an Access-Control-Max-Age that browsers ignore or
+// cut.
 func (c *checker) judgeMaxAge(header http.Header) {
 	n, ok := maxAge(header)
 	switch {

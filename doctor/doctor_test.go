@@ -33,8 +33,8 @@ func allow(origin string, kv ...string) http.Header {
 	return h
 }
 
-// get returns the input of a GET from origin to target whose answer allows origin
-// and sets the given cookies.
+// get returns the input of a GET from origin to target whose answer allows
+// origin and sets the given cookies.
 func get(origin, target string, cookies ...string) Input {
 	h := allow(origin)
 	for _, c := range cookies {
@@ -50,7 +50,8 @@ func with(in Input, f func(h http.Header)) Input {
 	return in
 }
 
-// put returns the input of a PUT with a JSON body, its preflight answered by pre.
+// put returns the input of a PUT with a JSON body, its preflight answered by
+// pre.
 func put(origin, target string, pre Response) Input {
 	in := get(origin, target, "user_token=t; Path=/; SameSite=Lax")
 	in.Request.Method = "PUT"
@@ -109,9 +110,12 @@ func TestCheck(t *testing.T) {
 		}), works, works, true, "WARN response: it echoes the origin without Vary: Origin"},
 		{"Lax across sites over HTTP", get(loopPage, localAPI, lax), dropped, dropped, false,
 			"Chromium and Firefox drop it: it is SameSite=Lax and set by a cross-site response"},
-		{"third party over HTTP, even Partitioned", get(loopPage, localAPI,
-			"user_token=t; Path=/; SameSite=None; Secure; Partitioned"), dropped, dropped, false,
-			"over plain HTTP, which neither browser keeps"},
+		{"third party over HTTP, Partitioned", get(loopPage, localAPI,
+			"user_token=t; Path=/; SameSite=None; Secure; Partitioned"), works, works, true,
+			"in the partition of the page's site http://127.0.0.1"},
+		{"third party over HTTP, not Partitioned", get(loopPage, localAPI,
+			"user_token=t; Path=/; SameSite=None; Secure"), dropped, works, false,
+			"Chromium drops it: it is a third-party cookie"},
 		{"third party HTTPS not Partitioned", get(appPage, otherAPI,
 			"user_token=t; Path=/; SameSite=None; Secure"), dropped, works, false,
 			"Chromium drops it: it is a third-party cookie"},
@@ -168,11 +172,11 @@ func TestCheck(t *testing.T) {
 		{"no cookie", get(localPage, localAPI), dropped, dropped, true,
 			"WARN cookies: no response sets a cookie"},
 		{"HTTP page, HTTPS API of its domain", get("http://example.com",
-			"https://api.example.com/x", "t=1; Path=/; SameSite=None; Secure"), works, works,
-			true, "cross-site (http://example.com vs https://example.com)"},
+			"https://api.example.com/x", "t=1; Path=/; SameSite=None; Secure"), dropped, works,
+			false, "Chromium drops it: it is a third-party cookie"},
 		{"HTTP page, HTTPS API of its domain, Lax", get("http://example.com",
-			"https://api.example.com/x", lax), dropped, dropped, false,
-			"set by a cross-site response"},
+			"https://api.example.com/x", lax), dropped, works, false,
+			"Chromium drops it: it is SameSite=Lax and set by a cross-site response"},
 		{"mixed content", get(appPage, "http://api.example.com/x", lax), blocked, blocked,
 			false, "FAIL request: browsers block it as mixed content"},
 		{"same origin", with(get(localPage, localPage+"/x", lax), func(h http.Header) {

@@ -5,8 +5,8 @@ import (
 	"strings"
 )
 
-// judgeCookies judges every Set-Cookie of the set and actual responses, and fills
-// in Stored and SentBack of both verdicts.
+// judgeCookies judges every Set-Cookie of the set and actual responses, and
+// fills in Stored and SentBack of both verdicts.
 func (c *checker) judgeCookies() {
 	cookies := c.collectCookies()
 	stored, sent := [2]bool{true, true}, [2]bool{true, true}
@@ -32,8 +32,8 @@ func (c *checker) judgeCookies() {
 	c.report.Firefox.Stored, c.report.Firefox.SentBack = stored[firefox], sent[firefox]
 }
 
-// judgeSet judges whether the script may read the set response. Browsers take its
-// cookies either way.
+// judgeSet judges whether the script may read the set response. Browsers take
+// its cookies either way.
 func (c *checker) judgeSet() {
 	if c.in.Set == nil {
 		return
@@ -44,8 +44,8 @@ func (c *checker) judgeSet() {
 	}
 }
 
-// collectCookies parses the Set-Cookie lines of the set response, then of the actual
-// response.
+// collectCookies parses the Set-Cookie lines of the set response, then of the
+// actual response.
 func (c *checker) collectCookies() []*cookie {
 	var cookies []*cookie
 	if set := c.in.Set; set != nil {
@@ -73,8 +73,8 @@ func (c *checker) noCookie() {
 		"pass -set with the URL that sets the cookie")
 }
 
-// judgeCookie judges one cookie in both browsers: is it stored, and is it sent back
-// to the checked URL.
+// judgeCookie judges one cookie in both browsers: is it stored, and is it sent
+// back to the checked URL.
 func (c *checker) judgeCookie(k *cookie) (stored, sent [2]bool) {
 	c.cookieNotes(k)
 	var drop, miss [2]*problem
@@ -89,7 +89,7 @@ func (c *checker) judgeCookie(k *cookie) (stored, sent [2]bool) {
 
 	for _, b := range browsers {
 		if stored[b] {
-			miss[b] = c.firstProblem(sendRules, k, b)
+			miss[b] = c.sendProblem(k, b)
 			sent[b] = miss[b] == nil
 		}
 	}
@@ -100,6 +100,16 @@ func (c *checker) judgeCookie(k *cookie) (stored, sent [2]bool) {
 			"request from this page to "+target, "")
 	}
 	return stored, sent
+}
+
+// sendProblem returns why browser b does not send stored cookie k with the
+// request, or nil when it does.
+func (c *checker) sendProblem(k *cookie, b browser) *problem {
+	if c.unsent {
+		return &problem{"the request is never sent, since its preflight failed",
+			"fix the preflight first"}
+	}
+	return c.firstProblem(sendRules, k, b)
 }
 
 // cookieNotes warns about attributes that work but surprise.
@@ -126,8 +136,8 @@ func (c *checker) partitionNote(k *cookie) string {
 		", so pages of other sites do not send it"
 }
 
-// addProblems adds one Fail per distinct refusal: one line when both browsers refuse
-// for the same reason.
+// addProblems adds one Fail per distinct refusal: one line when both browsers
+// refuse for the same reason.
 func (c *checker) addProblems(k *cookie, probs [2]*problem, plural, singular string) {
 	ch, ff := probs[chromium], probs[firefox]
 	if ch != nil && ff != nil && ch.says == ff.says {
@@ -155,8 +165,8 @@ func subject(flags [2]bool, plural, singular string) string {
 	return names[0] + " " + singular
 }
 
-// PreflightPasses reports whether browsers accept in.Preflight as the answer to the
-// preflight of in.Request, and so go on to send the request.
+// PreflightPasses reports whether browsers accept in.Preflight as the answer to
+// the preflight of in.Request, and so go on to send the request.
 func PreflightPasses(in Input) bool {
 	c, err := newChecker(in)
 	if err != nil || in.Preflight == nil {
@@ -165,10 +175,10 @@ func PreflightPasses(in Input) bool {
 	return c.judgePreflight()
 }
 
-// CookieHeader returns the Cookie header value that a browser sends with in.Request
-// after in.Set: the name=value pairs, as sent, of the cookies that Chromium or
-// Firefox (either one) stores from in.Set and sends to in.Request.URL. It returns ""
-// when in.Set is nil or no such cookie exists.
+// CookieHeader returns the Cookie header value that a browser sends with
+// in.Request after in.Set: the name=value pairs, as sent, of the cookies that
+// Chromium or Firefox (either one) stores from in.Set and sends to
+// in.Request.URL. It returns "" when in.Set is nil or no such cookie exists.
 func CookieHeader(in Input) (string, error) {
 	c, err := newChecker(in)
 	if err != nil || in.Set == nil {
@@ -184,7 +194,8 @@ func CookieHeader(in Input) (string, error) {
 	return strings.Join(pairs, "; "), nil
 }
 
-// keptBySome reports whether a browser stores k and sends it to the checked URL.
+// keptBySome reports whether a browser stores k and sends it to the checked
+// URL.
 func (c *checker) keptBySome(k *cookie) bool {
 	if k.Cookie == nil || k.expired(c.in.Now) {
 		return false

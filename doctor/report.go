@@ -11,7 +11,8 @@ import (
 // Level is how bad a [Finding] is.
 type Level int
 
-// Levels of a finding. A Fail means the setup does not work in at least one browser.
+// Levels of a finding. A Fail means the setup does not work in at least one
+// browser.
 const (
 	Pass Level = iota
 	Warn
@@ -50,14 +51,15 @@ type Finding struct {
 	// Level is Pass, Warn or Fail.
 	Level Level `json:"level"`
 
-	// Step is where the rule applies: "request", "preflight", "response", "set" or
-	// "cookie NAME".
+	// Step is where the rule applies: "request", "preflight", "response", "set"
+	// or "cookie NAME".
 	Step string `json:"step"`
 
 	// Says is what the browsers will do, and why.
 	Says string `json:"says"`
 
-	// Fix is the change that makes the rule pass, in one sentence, or "" for a Pass.
+	// Fix is the change that makes the rule pass, in one sentence, or "" for a
+	// Pass.
 	Fix string `json:"fix,omitempty"`
 }
 
@@ -75,12 +77,13 @@ type Verdict struct {
 	// Readable reports whether the script may read the response.
 	Readable bool `json:"readable"`
 
-	// Stored reports whether every cookie the responses set is stored. It is false
-	// when no response sets a cookie. Cookies that a response deletes do not count.
+	// Stored reports whether every cookie the responses set is stored. It is
+	// false when no response sets a cookie. Cookies that a response deletes do
+	// not count.
 	Stored bool `json:"stored"`
 
-	// SentBack reports whether every stored cookie is sent on the next credentialed
-	// request from this page to the checked URL.
+	// SentBack reports whether every stored cookie is sent on the next
+	// credentialed request from this page to the checked URL.
 	SentBack bool `json:"sent_back"`
 }
 
@@ -114,20 +117,26 @@ type Request struct {
 	// URL is the absolute URL fetched.
 	URL string
 
-	// Header holds the headers the script sets. Origin and Cookie are added by the
-	// browser and must not be in it.
+	// Header holds the headers the script sets. Origin and Cookie are added by
+	// the browser and must not be in it.
 	Header http.Header
 }
 
 // Response is the status and headers of an answer.
 type Response struct {
+	// Status is the HTTP status code.
 	Status int
+
+	// Header holds the response headers, Set-Cookie lines included.
 	Header http.Header
 }
 
 // Exchange is a request to URL from the page and its response.
 type Exchange struct {
-	URL      string
+	// URL is the absolute URL fetched.
+	URL string
+
+	// Response is what came back.
 	Response Response
 }
 
@@ -142,14 +151,15 @@ type Input struct {
 	// Preflight is the answer to the preflight, or nil when none was sent.
 	Preflight *Response
 
-	// Actual is the answer to the request, or nil when it was not sent because the
-	// preflight failed.
+	// Actual is the answer to the request, or nil when it was not sent because
+	// the preflight failed.
 	Actual *Response
 
 	// Set is an earlier GET from the page that sets the cookie, or nil.
 	Set *Exchange
 
-	// Now is the time that Expires dates are compared with. Zero means time.Now().
+	// Now is the time that Expires dates are compared with. Zero means
+	// time.Now().
 	Now time.Time
 }
 
@@ -161,11 +171,15 @@ type checker struct {
 	target   *url.URL
 	report   *Report
 	readable bool
+
+	// unsent is true when a failed preflight keeps the request from being sent,
+	// and with it every cookie.
+	unsent bool
 }
 
 // Check judges in and returns the report. It returns an error wrapping
-// [ErrOrigin], [ErrURL], [ErrMethod], [ErrHeader] or [ErrNoPreflight] when the input
-// is not one a browser could send.
+// [ErrOrigin], [ErrURL], [ErrMethod], [ErrHeader] or [ErrNoPreflight] when the
+// input is not one a browser could send.
 func Check(in Input) (*Report, error) {
 	c, err := newChecker(in)
 	if err != nil {
@@ -243,6 +257,7 @@ func (c *checker) judgeCORS() {
 		c.add(Fail, "response", "browsers never send the request, since the preflight "+
 			"failed", "fix the preflight first")
 		c.in.Actual = nil // what came back was never for a browser to see
+		c.unsent = true
 	case c.in.Actual == nil:
 		c.add(Fail, "response", "no answer, so the script gets a network error",
 			"make the server answer the request")

@@ -10,7 +10,8 @@ import (
 	"strings"
 )
 
-// Errors for input that no browser could send, and for a level that does not parse.
+// Errors for input that no browser could send, and for a level that does not
+// parse.
 var (
 	ErrOrigin      = errors.New("doctor: page origin is not http(s)://host[:port]")
 	ErrURL         = errors.New("doctor: request URL is not an absolute http or https URL")
@@ -23,8 +24,9 @@ var (
 // safelistedMethods are the CORS-safelisted methods, which need no preflight.
 var safelistedMethods = []string{http.MethodGet, http.MethodHead, http.MethodPost}
 
-// normalizedMethods are the methods fetch upper-cases; any other method is sent,
-// and compared with Access-Control-Allow-Methods, exactly as the script wrote it.
+// normalizedMethods are the methods fetch upper-cases; any other method is
+// sent, and compared with Access-Control-Allow-Methods, exactly as the script
+// wrote it.
 var normalizedMethods = []string{"DELETE", "GET", "HEAD", "OPTIONS", "POST", "PUT"}
 
 // forbiddenMethods make fetch fail before anything is sent.
@@ -64,7 +66,8 @@ func ValidateRequest(origin string, r Request) (page, target *url.URL, err error
 	return page, target, nil
 }
 
-// parseOrigin parses a serialized origin: scheme://host[:port] and nothing else.
+// parseOrigin parses a serialized origin: scheme://host[:port] and nothing
+// else.
 func parseOrigin(origin string) (*url.URL, error) {
 	u, err := url.Parse(origin)
 	if err != nil || !httpURL(u) || u.User != nil || u.Path != "" || u.RawQuery != "" ||
@@ -79,10 +82,10 @@ func httpURL(u *url.URL) bool {
 	return (u.Scheme == "http" || u.Scheme == "https") && u.Hostname() != ""
 }
 
-// NormalizeMethod returns method as fetch sends it: DELETE, GET, HEAD, OPTIONS, POST
-// and PUT in upper case, whatever their case, and any other method unchanged (so
-// "patch" stays "patch"). It returns an error wrapping [ErrMethod] for a method
-// fetch refuses.
+// NormalizeMethod returns method as fetch sends it: DELETE, GET, HEAD, OPTIONS,
+// POST and PUT in upper case, whatever their case, and any other method
+// unchanged (so "patch" stays "patch"). It returns an error wrapping
+// [ErrMethod] for a method fetch refuses.
 func NormalizeMethod(method string) (string, error) {
 	upper := strings.ToUpper(method)
 	switch {
@@ -108,9 +111,10 @@ func forbiddenHeader(name string) bool {
 		strings.HasPrefix(n, "sec-")
 }
 
-// NeedsPreflight reports whether a credentialed fetch with method and header sends
-// a preflight first: when the method is not GET, HEAD or POST, or a header is not
-// CORS-safelisted. It does not know whether the request is cross-origin.
+// NeedsPreflight reports whether a credentialed fetch with method and header
+// sends a preflight first: when the method is not GET, HEAD or POST, or a
+// header is not CORS-safelisted. It does not know whether the request is
+// cross-origin.
 func NeedsPreflight(method string, header http.Header) bool {
 	m, _ := NormalizeMethod(method)
 	return !slices.Contains(safelistedMethods, m) || len(unsafeHeaderNames(header)) > 0
@@ -123,8 +127,8 @@ func PreflightHeaders(header http.Header) string {
 	return strings.Join(unsafeHeaderNames(header), ",")
 }
 
-// unsafeHeaderNames returns the sorted, lower-case names of the headers in header
-// that are not CORS-safelisted.
+// unsafeHeaderNames returns the sorted, lower-case names of the headers in
+// header that are not CORS-safelisted.
 func unsafeHeaderNames(header http.Header) []string {
 	var names []string
 	for name, values := range header {
@@ -138,8 +142,8 @@ func unsafeHeaderNames(header http.Header) []string {
 }
 
 // safelistedHeader reports whether the header name (lower case) with value is a
-// CORS-safelisted request header, as the Fetch standard defines it (except Range,
-// which is treated as unsafe).
+// CORS-safelisted request header, as the Fetch standard defines it (except
+// Range, which is treated as unsafe).
 func safelistedHeader(name, value string) bool {
 	if len(value) > 128 {
 		return false

@@ -25,28 +25,27 @@ func (b browser) String() string {
 	return "Firefox"
 }
 
-// cookieRule returns why browser b refuses cookie k, or nil when the rule passes.
+// cookieRule returns why browser b refuses cookie k, or nil when the rule
+// passes.
 type cookieRule func(c *checker, k *cookie, b browser) *problem
 
 // Fixes shared by several rules.
 const (
 	fixOneSite = "put page and API on one site (e.g. both on localhost, any ports), or " +
 		"serve both over HTTPS with -samesite none -secure -partitioned"
-	fixHTTPS = "serve page and API over HTTPS, or put them on one site " +
-		"(e.g. both on localhost, any ports)"
 )
 
-// storeRules decide whether a browser stores a cookie, in the order browsers apply them.
+// storeRules decide whether a browser stores a cookie, in the order browsers
+// apply them.
 var storeRules = []cookieRule{
 	ruleParse, ruleSize, ruleSecureOrigin, rulePrefixes, rulePartitionedSecure, ruleDomain,
-	ruleNoneSecure, ruleSetCrossSite, ruleThirdPartyHTTP(fromURL), ruleThirdPartyBlocked(fromURL),
+	ruleNoneSecure, ruleSetCrossSite, ruleThirdPartyBlocked(fromURL),
 }
 
-// sendRules decide whether a browser sends a stored cookie with the next request
-// from the page to the checked URL.
+// sendRules decide whether a browser sends a stored cookie with the next
+// request from the page to the checked URL.
 var sendRules = []cookieRule{
-	sendDomain, sendPath, sendSecure, sendCrossSite, ruleThirdPartyHTTP(targetURL),
-	ruleThirdPartyBlocked(targetURL),
+	sendDomain, sendPath, sendSecure, sendCrossSite, ruleThirdPartyBlocked(targetURL),
 }
 
 // ruleParse drops a line that Go cannot parse.
@@ -67,8 +66,8 @@ func ruleSize(_ *checker, k *cookie, _ browser) *problem {
 		k.size, maxCookieSize), "store less in the cookie, or use a shorter -cookie-name"}
 }
 
-// ruleSecureOrigin drops a Secure cookie set over plain HTTP, except from localhost
-// and loopback, which both browsers treat as secure.
+// ruleSecureOrigin drops a Secure cookie set over plain HTTP, except from
+// localhost and loopback, which both browsers treat as secure.
 func ruleSecureOrigin(_ *checker, k *cookie, _ browser) *problem {
 	if !k.Secure || trustworthy(k.from) {
 		return nil
@@ -100,8 +99,8 @@ func rulePartitionedSecure(_ *checker, k *cookie, _ browser) *problem {
 	return &problem{"it is Partitioned without Secure", "add -secure, or remove -partitioned"}
 }
 
-// ruleDomain drops a cookie whose Domain is a public suffix or does not cover the
-// host that set it.
+// ruleDomain drops a cookie whose Domain is a public suffix or does not cover
+// the host that set it.
 func ruleDomain(_ *checker, k *cookie, _ browser) *problem {
 	host := canonicalHost(k.from.Hostname())
 	switch {
@@ -128,14 +127,12 @@ func ruleNoneSecure(_ *checker, k *cookie, _ browser) *problem {
 		"add -secure and serve HTTPS (or use -samesite lax)"}
 }
 
-// ruleSetCrossSite drops a Lax or Strict cookie set by a cross-site response: RFC
-// 6265bis 5.7 step 20, which both browsers apply to fetches (not to navigations).
-//
-// BUG: sites here include the scheme in both browsers. Release Firefox may still
-// compare sites without it (schemeful same-site); BROWSER-NOTES.md measured no HTTP
-// page calling an HTTPS API of its own domain.
+// ruleSetCrossSite drops a Lax or Strict cookie set by a cross-site response:
+// RFC 6265bis 5.7 step 20, which both browsers apply to fetches (not to
+// navigations). Chromium compares sites with their scheme, Firefox without:
+// measured with an HTTP page calling an HTTPS API of its own domain.
 func ruleSetCrossSite(c *checker, k *cookie, b browser) *problem {
-	if siteOf(c.page) == siteOf(k.from) || k.sameSite(b) == http.SameSiteNoneMode {
+	if !crossSite(c.page, k.from, b) || k.sameSite(b) == http.SameSiteNoneMode {
 		return nil
 	}
 	return &problem{k.sameSiteWords(b) + " and set by a cross-site response (" +
@@ -143,35 +140,18 @@ func ruleSetCrossSite(c *checker, k *cookie, b browser) *problem {
 		fixOneSite}
 }
 
-// fromURL and targetURL pick the URL a third-party rule looks at: the one that set
-// the cookie, or the checked URL it is sent to.
+// fromURL and targetURL pick the URL a third-party rule looks at: the one that
+// set the cookie, or the checked URL it is sent to.
 func fromURL(_ *checker, k *cookie) *url.URL   { return k.from }
 func targetURL(c *checker, _ *cookie) *url.URL { return c.target }
 
-// ruleThirdPartyHTTP refuses third-party cookies unless both the page and the API
-// use HTTPS.
-//
-// BUG: this is what BROWSER-NOTES.md measured (page http://127.0.0.1 calling
-// http://localhost: nothing works in either browser over plain HTTP), not a rule
-// from a standard; the reason each browser has may be narrower than this rule.
-func ruleThirdPartyHTTP(pick func(*checker, *cookie) *url.URL) cookieRule {
-	return func(c *checker, k *cookie, _ browser) *problem {
-		u := pick(c, k)
-		if !thirdParty(c.page, u) || c.page.Scheme == "https" && u.Scheme == "https" {
-			return nil
-		}
-		return &problem{"it is a third-party cookie (" + registrable(u.Hostname()) +
-			" on a page of " + registrable(c.page.Hostname()) + ") over plain HTTP, " +
-			"which neither browser keeps or sends", fixHTTPS}
-	}
-}
-
 // ruleThirdPartyBlocked refuses a third-party cookie in Chromium unless it is
-// Partitioned (CHIPS): a fresh Chromium 156 profile blocks third-party cookies.
-// Firefox keeps them, partitioned by the page's site, with or without Partitioned.
+// Partitioned (CHIPS): a fresh Chromium 156 profile blocks third-party cookies,
+// over HTTP as over HTTPS, and counts the scheme as part of the site. Firefox
+// keeps them, partitioned by the page's site, with or without Partitioned.
 func ruleThirdPartyBlocked(pick func(*checker, *cookie) *url.URL) cookieRule {
 	return func(c *checker, k *cookie, b browser) *problem {
-		if b != chromium || !thirdParty(c.page, pick(c, k)) || k.Partitioned {
+		if b != chromium || !crossSite(c.page, pick(c, k), b) || k.Partitioned {
 			return nil
 		}
 		return &problem{"it is a third-party cookie, and Chromium blocks those " +
@@ -202,7 +182,8 @@ func sendPath(c *checker, k *cookie, _ browser) *problem {
 		"set Path=/ (corscookie always does)"}
 }
 
-// sendSecure keeps a Secure cookie from plain HTTP, except to localhost and loopback.
+// sendSecure keeps a Secure cookie from plain HTTP, except to localhost and
+// loopback.
 func sendSecure(c *checker, k *cookie, _ browser) *problem {
 	if !k.Secure || trustworthy(c.target) {
 		return nil
@@ -213,7 +194,7 @@ func sendSecure(c *checker, k *cookie, _ browser) *problem {
 
 // sendCrossSite keeps Lax and Strict cookies from cross-site fetches.
 func sendCrossSite(c *checker, k *cookie, b browser) *problem {
-	if siteOf(c.page) == siteOf(c.target) || k.sameSite(b) == http.SameSiteNoneMode {
+	if !crossSite(c.page, c.target, b) || k.sameSite(b) == http.SameSiteNoneMode {
 		return nil
 	}
 	return &problem{k.sameSiteWords(b) + ", and the fetch is cross-site: such cookies go " +

@@ -32,7 +32,8 @@ func TestCheckSet(t *testing.T) {
 			setAt("http://localhost:5000/set-cookie", lax), storedNot, storedNot,
 			"it belongs to localhost only, and the request goes to 127.0.0.1"},
 		{"Secure sent to plain HTTP", "http://www.example.com", "http://app.example.com:5000/get",
-			setAt("https://app.example.com/set", "t=1; Path=/; SameSite=None; Secure"),
+			setAt("https://app.example.com/set",
+				"t=1; Path=/; SameSite=None; Secure; Partitioned"),
 			storedNot, storedNot,
 			"it is Secure and the request is plain HTTP"},
 		{"set answer unreadable", localPage, localAPI, &Exchange{URL: localAPI, Response: Response{
@@ -220,5 +221,24 @@ func TestReportJSON(t *testing.T) {
 	}
 	if lines := findingLines(r); strings.Contains(lines, "secret-value") {
 		t.Errorf("findings hold the cookie value:\n%s", lines)
+	}
+}
+
+func TestCheckUnsentAfterFailedPreflight(t *testing.T) {
+	in := put(localPage, localAPI, Response{Status: 405})
+	in.Actual = nil
+	in.Set = &Exchange{URL: "http://localhost:5000/set-cookie", Response: Response{Status: 200,
+		Header: allow(localPage, "Set-Cookie", "user_token=t; Path=/; SameSite=Lax")}}
+
+	r, err := Check(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := Verdict{Stored: true}
+	if r.Chromium != want || r.Firefox != want {
+		t.Errorf("got %+v and %+v, want %+v in both", r.Chromium, r.Firefox, want)
+	}
+	if !strings.Contains(findingLines(r), "the request is never sent") {
+		t.Errorf("no finding says why the cookie is not sent:\n%s", findingLines(r))
 	}
 }

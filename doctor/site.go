@@ -25,8 +25,9 @@ func siteOf(u *url.URL) site {
 }
 
 // registrable returns the registrable domain (eTLD+1) of host, from the public
-// suffix list with its private part, as browsers use it. An IP address, localhost,
-// and a host that is itself a public suffix are their own registrable domain.
+// suffix list with its private part, as browsers use it. An IP address,
+// localhost, and a host that is itself a public suffix are their own
+// registrable domain.
 func registrable(host string) string {
 	host = canonicalHost(host)
 	if net.ParseIP(host) != nil {
@@ -44,8 +45,9 @@ func canonicalHost(host string) string {
 	return strings.TrimSuffix(strings.ToLower(host), ".")
 }
 
-// isPublicSuffix reports whether domain is on the public suffix list, or is a single
-// label such as "com" or "localhost", which the list's default rule makes a suffix.
+// isPublicSuffix reports whether domain is on the public suffix list, or is a
+// single label such as "com" or "localhost", which the list's default rule
+// makes a suffix.
 func isPublicSuffix(domain string) bool {
 	if net.ParseIP(domain) != nil {
 		return false
@@ -59,6 +61,16 @@ func isPublicSuffix(domain string) bool {
 // without the scheme.
 func thirdParty(page, target *url.URL) bool {
 	return siteOf(page).domain != siteOf(target).domain
+}
+
+// crossSite reports whether target is on another site than page, as browser b
+// compares sites: Chromium with the scheme (schemeful same-site), Firefox by
+// registrable domain alone.
+func crossSite(page, target *url.URL, b browser) bool {
+	if b == firefox {
+		return thirdParty(page, target)
+	}
+	return siteOf(page) != siteOf(target)
 }
 
 // sameOrigin reports whether a and b have the same scheme, host and port.
@@ -78,9 +90,9 @@ func effectivePort(u *url.URL) string {
 	return "80"
 }
 
-// trustworthy reports whether u is a potentially trustworthy URL, where browsers
-// accept and send Secure cookies: HTTPS, or HTTP to localhost, a name under
-// .localhost, or a loopback address.
+// trustworthy reports whether u is a potentially trustworthy URL, where
+// browsers accept and send Secure cookies: HTTPS, or HTTP to localhost, a name
+// under .localhost, or a loopback address.
 func trustworthy(u *url.URL) bool {
 	if u.Scheme == "https" {
 		return true
@@ -99,9 +111,9 @@ func isLoopback(host string) bool {
 	return ip != nil && ip.IsLoopback()
 }
 
-// FetchSite returns the Sec-Fetch-Site value a browser sends with a fetch from a
-// page at origin to target: "same-origin", "same-site" or "cross-site". It returns
-// "cross-site" when either does not parse.
+// FetchSite returns the Sec-Fetch-Site value a browser sends with a fetch from
+// a page at origin to target: "same-origin", "same-site" or "cross-site". It
+// returns "cross-site" when either does not parse.
 func FetchSite(origin, target string) string {
 	p, err1 := url.Parse(origin)
 	t, err2 := url.Parse(target)
