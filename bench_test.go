@@ -25,8 +25,8 @@ func benchmark(b *testing.B, h http.Handler, r *http.Request, want int) {
 	}
 }
 
-// discardWriter is a ResponseWriter that keeps the status and drops the body, so
-// that the benchmarks measure the handlers, not a recorder.
+// discardWriter is a ResponseWriter that keeps the status and drops the body,
+// so that the benchmarks measure the handlers, not a recorder.
 type discardWriter struct {
 	header http.Header
 	status int
@@ -67,7 +67,8 @@ func BenchmarkChain(b *testing.B) {
 	pre.Header.Set("Access-Control-Request-Headers", "content-type")
 	b.Run("preflight", func(b *testing.B) { benchmark(b, h, pre, 204) })
 
-	// A list near the 64 KiB header limit must cost no more than a normal preflight.
+	// A list near the 64 KiB header limit must cost no more than a normal
+	// preflight.
 	huge := pre.Clone(pre.Context())
 	huge.Header.Set("Access-Control-Request-Headers", strings.Repeat("x-a,", 15<<10))
 	b.Run("preflight-huge-headers", func(b *testing.B) { benchmark(b, h, huge, 204) })
@@ -84,8 +85,8 @@ func BenchmarkChain(b *testing.B) {
 	b.Run("baseline", func(b *testing.B) { benchmark(b, baselineHandler(), get, 200) })
 }
 
-// baselineHandler writes the answer of /get-cookie and its CORS headers by hand,
-// with no signing: what plain net/http costs.
+// baselineHandler writes the answer of /get-cookie and its CORS headers by
+// hand, with no signing: what plain net/http costs.
 func baselineHandler() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()

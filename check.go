@@ -22,10 +22,13 @@ const checkTimeout = 10 * time.Second
 
 // Errors of corscookie check's command line.
 var (
-	errCheckOrigin  = errors.New("corscookie check: -origin is required")
-	errCheckURLs    = errors.New("corscookie check: give exactly one URL to check")
-	errCheckHeader  = errors.New("corscookie check: -header wants 'Name: value'")
-	errCheckResolve = errors.New("corscookie check: -resolve wants HOST:PORT:ADDRESS")
+	errCheckOrigin = errors.New("corscookie check: -origin is required")
+	errCheckURLs   = errors.New(
+		"corscookie check: give exactly one URL to check")
+	errCheckHeader = errors.New(
+		"corscookie check: -header wants 'Name: value'")
+	errCheckResolve = errors.New(
+		"corscookie check: -resolve wants HOST:PORT:ADDRESS")
 )
 
 // checkFlags are the settings of corscookie check.
@@ -35,14 +38,17 @@ type checkFlags struct {
 	json, insecure           bool
 
 	// resolve maps "host:port" to the "address:port" to dial instead, as curl's
-	// --resolve does, so that names a browser test maps to loopback work here too.
+	// --resolve does, so that names a browser test maps to loopback work here
+	// too.
 	resolve map[string]string
 }
 
-// runCheck runs "corscookie check": it sends what a browser would, asks doctor for
-// a verdict and prints it. It returns 0 when the setup works in Chromium and Firefox,
-// 1 when it does not or the server cannot be reached, and 2 on bad input.
-func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+// runCheck runs "corscookie check": it sends what a browser would, asks doctor
+// for a verdict and prints it. It returns 0 when the setup works in Chromium
+// and Firefox, 1 when it does not or the server cannot be reached, and 2 on bad
+// input.
+func runCheck(ctx context.Context, args []string,
+	stdout, stderr io.Writer) int {
 	f, err := parseCheckFlags(args, stderr)
 	if errors.Is(err, flag.ErrHelp) {
 		return 0
@@ -75,25 +81,30 @@ func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	return 0
 }
 
-// parseCheckFlags parses the flags and the one URL, which may come before, between
-// or after the flags.
+// parseCheckFlags parses the flags and the one URL, which may come before,
+// between or after the flags.
 func parseCheckFlags(args []string, stderr io.Writer) (*checkFlags, error) {
 	f := &checkFlags{header: http.Header{}, resolve: map[string]string{}}
 	fs := flag.NewFlagSet("corscookie check", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), "usage: corscookie check -origin ORIGIN [flags] URL")
+		fmt.Fprintln(fs.Output(),
+			"usage: corscookie check -origin ORIGIN [flags] URL")
 		fs.PrintDefaults()
 	}
-	fs.StringVar(&f.origin, "origin", "", "origin of the page that calls URL, "+
-		"e.g. https://app.example.com (required)")
+
+	fs.StringVar(&f.origin, "origin", "", "origin of the page that calls "+
+		"URL, e.g. https://app.example.com (required)")
 	fs.StringVar(&f.method, "method", http.MethodGet, "request method")
-	fs.Func("header", "request header 'Name: value' the script sets (repeatable)", f.addHeader)
-	fs.StringVar(&f.set, "set", "", "URL the page fetches (GET) first to get the cookie")
+	fs.Func("header", "request header 'Name: value' the script sets "+
+		"(repeatable)", f.addHeader)
+	fs.StringVar(&f.set, "set", "",
+		"URL the page fetches (GET) first to get the cookie")
 	fs.BoolVar(&f.json, "json", false, "print the report as JSON")
-	fs.BoolVar(&f.insecure, "insecure", false, "accept any TLS certificate (development only)")
-	fs.Func("resolve", "HOST:PORT:ADDRESS: connect to ADDRESS for HOST:PORT (repeatable)",
-		f.addResolve)
+	fs.BoolVar(&f.insecure, "insecure", false,
+		"accept any TLS certificate (development only)")
+	fs.Func("resolve", "HOST:PORT:ADDRESS: connect to ADDRESS for "+
+		"HOST:PORT (repeatable)", f.addResolve)
 
 	var urls []string
 	for {
@@ -130,7 +141,8 @@ func (f *checkFlags) addResolve(s string) error {
 	if !ok || !ok2 || host == "" || port == "" || addr == "" {
 		return errCheckResolve
 	}
-	f.resolve[net.JoinHostPort(host, port)] = net.JoinHostPort(strings.Trim(addr, "[]"), port)
+	to := net.JoinHostPort(strings.Trim(addr, "[]"), port)
+	f.resolve[net.JoinHostPort(host, port)] = to
 	return nil
 }
 
@@ -145,8 +157,8 @@ func (f *checkFlags) validate() error {
 	if f.set == "" {
 		return nil
 	}
-	_, _, err := doctor.ValidateRequest(f.origin, doctor.Request{Method: "GET", URL: f.set})
-	if err != nil {
+	set := doctor.Request{Method: "GET", URL: f.set}
+	if _, _, err := doctor.ValidateRequest(f.origin, set); err != nil {
 		return fmt.Errorf("corscookie check: -set: %w", err)
 	}
 	return nil
@@ -171,12 +183,14 @@ func newCheckClient(f *checkFlags, stderr io.Writer) *checkClient {
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	tr.TLSClientConfig = &tls.Config{InsecureSkipVerify: f.insecure}
 	dialer := &net.Dialer{Timeout: checkTimeout}
-	tr.DialContext = func(ctx context.Context, network, addr string) (net.Conn, error) {
+	tr.DialContext = func(ctx context.Context, network, addr string) (
+		net.Conn, error) {
 		if to, ok := f.resolve[addr]; ok {
 			addr = to
 		}
 		return dialer.DialContext(ctx, network, addr)
 	}
+
 	client := &http.Client{
 		Transport: tr,
 		Timeout:   checkTimeout,
@@ -213,8 +227,10 @@ func (cc *checkClient) exchange(ctx context.Context) (doctor.Input, error) {
 	}
 
 	sameOrigin := doctor.FetchSite(f.origin, f.url) == "same-origin"
-	if !sameOrigin && doctor.NeedsPreflight(in.Request.Method, in.Request.Header) {
-		in.Preflight, err = cc.send(ctx, http.MethodOptions, f.url, cc.preflightHeader())
+	req := in.Request
+	if !sameOrigin && doctor.NeedsPreflight(req.Method, req.Header) {
+		in.Preflight, err = cc.send(ctx, http.MethodOptions, f.url,
+			cc.preflightHeader())
 		if err != nil {
 			return in, fmt.Errorf("preflight: %w", err)
 		}
@@ -231,12 +247,15 @@ func (cc *checkClient) exchange(ctx context.Context) (doctor.Input, error) {
 	return in, err
 }
 
-// fetchSet sends the -set request and returns the Cookie header that a browser then
-// sends with the request: the cookies that Chromium or Firefox keeps and sends.
-func (cc *checkClient) fetchSet(ctx context.Context, in *doctor.Input) (string, error) {
+// fetchSet sends the -set request and returns the Cookie header that a browser
+// then sends with the request: the cookies that Chromium or Firefox keeps and
+// sends.
+func (cc *checkClient) fetchSet(ctx context.Context, in *doctor.Input) (
+	string, error) {
 	if cc.flags.set == "" {
 		return "", nil
 	}
+
 	res, err := cc.send(ctx, http.MethodGet, cc.flags.set, http.Header{})
 	if err != nil {
 		return "", fmt.Errorf("-set: %w", err)
@@ -255,10 +274,10 @@ func (cc *checkClient) preflightHeader() http.Header {
 	return h
 }
 
-// send sends one request with the headers a browser's fetch adds, and returns the
-// status and headers of the answer.
-func (cc *checkClient) send(ctx context.Context, method, url string, h http.Header) (
-	*doctor.Response, error) {
+// send sends one request with the headers a browser's fetch adds, and returns
+// the status and headers of the answer.
+func (cc *checkClient) send(ctx context.Context, method, url string,
+	h http.Header) (*doctor.Response, error) {
 	req, err := http.NewRequestWithContext(ctx, method, url, http.NoBody)
 	if err != nil {
 		return nil, err
@@ -289,15 +308,17 @@ func (cc *checkClient) showProgress(what string) {
 	if cc.progress == nil {
 		return
 	}
+	const clearLine = "\r\033[K"
 	if what == "" {
-		fmt.Fprint(cc.progress, "\r\033[K")
+		fmt.Fprint(cc.progress, clearLine)
 		return
 	}
-	fmt.Fprintf(cc.progress, "\r\033[Kcorscookie check: waiting for %s ...", what)
+	fmt.Fprintf(cc.progress, clearLine+"corscookie check: waiting for %s ...",
+		what)
 }
 
-// writeReport prints the report: JSON, or one line per finding and a verdict per
-// browser.
+// writeReport prints the report: JSON, or one line per finding and a verdict
+// per browser.
 func writeReport(w io.Writer, r *doctor.Report, asJSON bool) error {
 	if asJSON {
 		enc := json.NewEncoder(w)
@@ -323,6 +344,6 @@ func writeReport(w io.Writer, r *doctor.Report, asJSON bool) error {
 // verdictLine writes a verdict as "readable yes, stored no, sent back no".
 func verdictLine(v doctor.Verdict) string {
 	yes := map[bool]string{true: "yes", false: "no"}
-	return fmt.Sprintf("readable %s, stored %s, sent back %s", yes[v.Readable], yes[v.Stored],
-		yes[v.SentBack])
+	return fmt.Sprintf("readable %s, stored %s, sent back %s",
+		yes[v.Readable], yes[v.Stored], yes[v.SentBack])
 }

@@ -16,8 +16,8 @@ import (
 	"github.com/corscookie/corscookie/doctor"
 )
 
-// answer returns a handler that answers every request with status and the header
-// pairs, in which {origin} stands for the request's Origin.
+// answer returns a handler that answers every request with status and the
+// header pairs, in which {origin} stands for the request's Origin.
 func answer(status int, kv ...string) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		for i := 0; i+1 < len(kv); i += 2 {
@@ -158,8 +158,8 @@ func TestRunCheckRefusesInput(t *testing.T) {
 	}
 }
 
-// TestRunCheckSends checks what the server receives: the preflight's headers, and
-// the cookie from -set on the request.
+// TestRunCheckSends checks what the server receives: the preflight's headers,
+// and the cookie from -set on the request.
 func TestRunCheckSends(t *testing.T) {
 	var mu sync.Mutex
 	got := map[string]string{}

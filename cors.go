@@ -11,35 +11,38 @@ import (
 	"github.com/go-chi/cors"
 )
 
-// Preflight limits: the page sends at most one non-safelisted header, so a longer
-// Access-Control-Request-Headers is refused before it is split.
+// Preflight limits: the page sends at most one non-safelisted header, so a
+// longer Access-Control-Request-Headers is refused before it is split.
 const (
 	maxRequestHeadersLen   = 256
 	maxRequestHeaderValues = 4
 )
 
-// preflightMethods are the methods a preflight may ask for, compared byte for byte
-// as browsers compare them.
+// preflightMethods are the methods a preflight may ask for, compared byte for
+// byte as browsers compare them.
 var preflightMethods = []string{http.MethodGet, http.MethodPost}
 
-// preflightHeaders are the request headers a preflight may ask for, in lower case.
+// preflightHeaders are the request headers a preflight may ask for, in lower
+// case.
 var preflightHeaders = []string{"content-type"}
 
-// responseMethods are the methods whose responses carry CORS headers for an allowed
-// origin: all of them, so that a 405 can be read too. Preflights are judged against
-// preflightMethods before go-chi/cors sees them.
+// responseMethods are the methods whose responses carry CORS headers for an
+// allowed origin: all of them, so that a 405 can be read too. Preflights are
+// judged against preflightMethods before go-chi/cors sees them.
 var responseMethods = []string{
-	http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch,
-	http.MethodDelete, http.MethodOptions, http.MethodConnect, http.MethodTrace,
+	http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut,
+	http.MethodPatch, http.MethodDelete, http.MethodOptions,
+	http.MethodConnect, http.MethodTrace,
 }
 
-// corsPolicy is the CORS policy of the API: go-chi/cors, with exact origin matching,
-// strict preflight checks, Access-Control-Max-Age: 0 and Private Network Access
-// added around it.
+// corsPolicy is the CORS policy of the API: go-chi/cors, with exact origin
+// matching, strict preflight checks, Access-Control-Max-Age: 0 and Private
+// Network Access added around it.
 //
-// go-chi/cors on its own matches origins without regard to case, reads only the first
-// Origin and Access-Control-Request-Headers line, upper-cases the requested method,
-// always allows OPTIONS, and leaves Access-Control-Max-Age out when it is 0.
+// go-chi/cors on its own matches origins without regard to case, reads only the
+// first Origin and Access-Control-Request-Headers line, upper-cases the
+// requested method, always allows OPTIONS, and leaves Access-Control-Max-Age
+// out when it is 0.
 type corsPolicy struct {
 	origins        map[string]bool
 	maxAge         time.Duration
@@ -48,8 +51,8 @@ type corsPolicy struct {
 	log            *slog.Logger
 }
 
-// newCORSPolicy returns the policy for the allowed origins, which must already be
-// checked by checkOrigin.
+// newCORSPolicy returns the policy for the allowed origins, which must already
+// be checked by checkOrigin.
 func newCORSPolicy(origins []string, maxAge time.Duration, privateNetwork bool,
 	log *slog.Logger) *corsPolicy {
 	p := &corsPolicy{
@@ -62,8 +65,11 @@ func newCORSPolicy(origins []string, maxAge time.Duration, privateNetwork bool,
 		p.origins[o] = true
 	}
 
+	allowOrigin := func(r *http.Request, _ string) bool {
+		return p.allowed(r)
+	}
 	p.lib = cors.New(cors.Options{
-		AllowOriginFunc:    func(r *http.Request, _ string) bool { return p.allowed(r) },
+		AllowOriginFunc:    allowOrigin,
 		AllowedMethods:     responseMethods,
 		AllowedHeaders:     preflightHeaders,
 		AllowCredentials:   true,
@@ -73,8 +79,8 @@ func newCORSPolicy(origins []string, maxAge time.Duration, privateNetwork bool,
 	return p
 }
 
-// allowed reports whether r comes from an allowed origin: exactly one Origin header,
-// equal byte for byte to an allowed origin.
+// allowed reports whether r comes from an allowed origin: exactly one Origin
+// header, equal byte for byte to an allowed origin.
 func (p *corsPolicy) allowed(r *http.Request) bool {
 	o := r.Header["Origin"]
 	return len(o) == 1 && p.origins[o[0]]
@@ -82,43 +88,55 @@ func (p *corsPolicy) allowed(r *http.Request) bool {
 
 // Handler answers preflights and adds CORS headers to every other response.
 func (p *corsPolicy) Handler(next http.Handler) http.Handler {
-	lib := p.lib.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	inner := func(w http.ResponseWriter, r *http.Request) {
 		if isPreflight(r) {
 			p.finishPreflight(w, r)
 			return
 		}
 		next.ServeHTTP(w, r)
-	}))
+	}
+	lib := p.lib.Handler(http.HandlerFunc(inner))
 
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if _, ok := r.Header["Origin"]; ok && !p.allowed(r) {
-			p.log.Info("origin refused", "origin", originForLog(r), "reason", p.refusal(r))
+			p.log.Info("origin refused", "origin", originForLog(r),
+				"reason", p.refusal(r))
 		}
-		if isPreflight(r) {
-			if p.privateNetwork {
-				w.Header().Add("Vary", "Access-Control-Request-Private-Network")
-			}
-			if reason := p.preflightRefusal(r); reason != "" {
-				p.refusePreflight(w, r, reason)
-				return
-			}
-			// go-chi/cors reads only the first line of the header.
-			r.Header.Set("Access-Control-Request-Headers",
-				strings.Join(r.Header.Values("Access-Control-Request-Headers"), ","))
+		if isPreflight(r) && !p.startPreflight(w, r) {
+			return
 		}
 		lib.ServeHTTP(w, r)
 	})
 }
 
-// isPreflight tells a preflight from a plain OPTIONS request, as go-chi/cors does.
+// startPreflight checks a preflight before go-chi/cors sees it. It answers a
+// refused one itself and returns false; otherwise it joins the lines of
+// Access-Control-Request-Headers, of which go-chi/cors reads only the first.
+func (p *corsPolicy) startPreflight(w http.ResponseWriter,
+	r *http.Request) bool {
+	if p.privateNetwork {
+		w.Header().Add("Vary", "Access-Control-Request-Private-Network")
+	}
+	if reason := p.preflightRefusal(r); reason != "" {
+		p.refusePreflight(w, r, reason)
+		return false
+	}
+
+	const acrh = "Access-Control-Request-Headers"
+	r.Header.Set(acrh, strings.Join(r.Header.Values(acrh), ","))
+	return true
+}
+
+// isPreflight tells a preflight from a plain OPTIONS request, as go-chi/cors
+// does.
 func isPreflight(r *http.Request) bool {
 	_, hasOrigin := r.Header["Origin"]
 	return r.Method == http.MethodOptions && hasOrigin &&
 		r.Header.Get("Access-Control-Request-Method") != ""
 }
 
-// preflightRefusal returns why a preflight from an allowed origin asks for more than
-// the policy offers, or "" when it does not.
+// preflightRefusal returns why a preflight from an allowed origin asks for more
+// than the policy offers, or "" when it does not.
 func (p *corsPolicy) preflightRefusal(r *http.Request) string {
 	if !p.allowed(r) {
 		return ""
@@ -129,7 +147,8 @@ func (p *corsPolicy) preflightRefusal(r *http.Request) string {
 	}
 
 	values := r.Header.Values("Access-Control-Request-Headers")
-	if len(values) > maxRequestHeaderValues || headerLen(values) > maxRequestHeadersLen {
+	if len(values) > maxRequestHeaderValues ||
+		headerLen(values) > maxRequestHeadersLen {
 		return "too many request headers"
 	}
 	for _, v := range values {
@@ -152,29 +171,34 @@ func headerLen(values []string) int {
 	return n
 }
 
-// refusePreflight answers a preflight that asks for too much: no CORS headers, so the
-// browser blocks the actual request.
-func (p *corsPolicy) refusePreflight(w http.ResponseWriter, r *http.Request, reason string) {
+// refusePreflight answers a preflight that asks for too much: no CORS headers,
+// so the browser blocks the actual request.
+func (p *corsPolicy) refusePreflight(w http.ResponseWriter, r *http.Request,
+	reason string) {
 	h := w.Header()
 	h.Add("Vary", "Origin")
 	h.Add("Vary", "Access-Control-Request-Method")
 	h.Add("Vary", "Access-Control-Request-Headers")
-	p.log.Info("preflight refused", "origin", originForLog(r), "reason", reason)
+
+	p.log.Info("preflight refused", "origin", originForLog(r),
+		"reason", reason)
 	w.WriteHeader(http.StatusNoContent)
 }
 
-// finishPreflight completes a preflight that go-chi/cors has answered: it writes the
-// headers the library leaves out.
+// finishPreflight completes a preflight that go-chi/cors has answered: it
+// writes the headers the library leaves out.
 func (p *corsPolicy) finishPreflight(w http.ResponseWriter, r *http.Request) {
 	h := w.Header()
 	if h.Get("Access-Control-Allow-Origin") != "" {
 		if p.maxAge == 0 {
 			h.Set("Access-Control-Max-Age", "0")
 		}
-		if p.privateNetwork && r.Header.Get("Access-Control-Request-Private-Network") == "true" {
+		pna := r.Header.Get("Access-Control-Request-Private-Network")
+		if p.privateNetwork && pna == "true" {
 			h.Set("Access-Control-Allow-Private-Network", "true")
 		}
 	}
+
 	w.WriteHeader(http.StatusNoContent)
 }
 
@@ -188,7 +212,8 @@ func (p *corsPolicy) refusal(r *http.Request) string {
 	o := values[0]
 	for allowed := range p.origins {
 		if strings.EqualFold(o, allowed) {
-			return "differs only in case from " + allowed + "; browsers send lower case"
+			return "differs only in case from " + allowed +
+				"; browsers send lower case"
 		}
 	}
 	if o == "null" {

@@ -17,20 +17,23 @@ import (
 // keysEnv holds the key list itself; it wins over -keys-file.
 const keysEnv = "CORSCOOKIE_KEYS"
 
-// loadKeys returns the keys from CORSCOOKIE_KEYS or else from the key file, which it
-// creates with a fresh key on the first run. It logs the source, never a key.
-func loadKeys(cfg config, lookupEnv func(string) (string, bool), log *slog.Logger) (
+// loadKeys returns the keys from CORSCOOKIE_KEYS or else from the key file,
+// which it creates with a fresh key on the first run. It logs the source, never
+// a key.
+func loadKeys(cfg config, lookupEnv lookupFunc, log *slog.Logger) (
 	[]session.Key, error) {
 	if v, ok := lookupEnv(keysEnv); ok {
 		if strings.TrimSpace(v) == "" {
 			return nil, refuse(keysEnv, "set but empty",
-				"unset it to use the key file, or set it to the output of 'corscookie keys new'")
+				"unset it to use the key file, "+
+					"or set it to the output of 'corscookie keys new'")
 		}
 		keys, err := session.ParseKeys(v)
 		if err != nil {
 			return nil, refuse(keysEnv, err.Error(), keyFix)
 		}
-		log.Info("keys loaded", "source", "env", "var", keysEnv, "count", len(keys))
+		log.Info("keys loaded", "source", "env", "var", keysEnv,
+			"count", len(keys))
 		return keys, nil
 	}
 
@@ -42,10 +45,12 @@ func loadKeys(cfg config, lookupEnv func(string) (string, bool), log *slog.Logge
 }
 
 // keyFix says how to repair a bad key list.
-const keyFix = "each entry is HASH or HASH:BLOCK in base64, hash keys of 32+ bytes, block keys " +
-	"of 16, 24 or 32 bytes; 'corscookie keys new' prints a good one"
+const keyFix = "each entry is HASH or HASH:BLOCK in base64, " +
+	"hash keys of 32+ bytes, block keys of 16, 24 or 32 bytes; " +
+	"'corscookie keys new' prints a good one"
 
-// keysFilePath returns -keys-file or the default under the user's config directory.
+// keysFilePath returns -keys-file or the default under the user's config
+// directory.
 func keysFilePath(cfg config) (string, error) {
 	if cfg.keysFile != "" {
 		return cfg.keysFile, nil
@@ -58,7 +63,8 @@ func readKeysFile(path string, log *slog.Logger) ([]session.Key, error) {
 	info, err := os.Stat(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		if err := createKeysFile(path); err != nil {
-			return nil, refuse("-keys-file", "cannot create the key file: "+err.Error(),
+			return nil, refuse("-keys-file",
+				"cannot create the key file: "+err.Error(),
 				"set -keys-file to a writable path, or set "+keysEnv)
 		}
 		log.Info("key file created", "path", path)
@@ -67,9 +73,9 @@ func readKeysFile(path string, log *slog.Logger) ([]session.Key, error) {
 	if err != nil {
 		return nil, refuse("-keys-file", err.Error(), "check the path")
 	}
-	if info.Mode().Perm()&0o077 != 0 {
+	if perm := info.Mode().Perm(); perm&0o077 != 0 {
 		return nil, refuse("-keys-file",
-			fmt.Sprintf("%s is open to other users (mode %04o)", path, info.Mode().Perm()),
+			fmt.Sprintf("%s is open to other users (mode %04o)", path, perm),
 			"run chmod 600 "+path)
 	}
 
@@ -103,7 +109,8 @@ func createKeysFile(path string) error {
 
 // runKeys runs "corscookie keys new" and "corscookie keys rotate -keys-file F".
 func runKeys(args []string, stdout, stderr io.Writer) int {
-	const usage = "usage: corscookie keys new | corscookie keys rotate [-keys-file FILE]"
+	const usage = "usage: corscookie keys new | " +
+		"corscookie keys rotate [-keys-file FILE]"
 	if len(args) == 0 || args[0] != "new" && args[0] != "rotate" ||
 		args[0] == "new" && len(args) > 1 {
 		fmt.Fprintln(stderr, usage)
@@ -116,7 +123,8 @@ func runKeys(args []string, stdout, stderr io.Writer) int {
 
 	flags := flag.NewFlagSet("corscookie keys rotate", flag.ContinueOnError)
 	flags.SetOutput(stderr)
-	path := flags.String("keys-file", "", "key file to rotate (default: "+defaultKeysFileHint+")")
+	path := flags.String("keys-file", "",
+		"key file to rotate (default: "+defaultKeysFileHint+")")
 	if err := flags.Parse(args[1:]); err != nil {
 		return 2
 	}
@@ -124,7 +132,8 @@ func runKeys(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "corscookie: %v\n", err)
 		return 1
 	}
-	fmt.Fprintln(stdout, "a new current key was put first; restart every instance to use it")
+	fmt.Fprintln(stdout, "a new current key was put first; "+
+		"restart every instance to use it")
 	return 0
 }
 
@@ -139,8 +148,8 @@ func rotateKeysFile(path string) error {
 	}
 	data, err := os.ReadFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
-		return fmt.Errorf("%s does not exist; start corscookie once to create it, or give "+
-			"-keys-file", path)
+		return fmt.Errorf("%s does not exist; start corscookie once "+
+			"to create it, or give -keys-file", path)
 	}
 	if err != nil {
 		return err

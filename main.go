@@ -1,5 +1,6 @@
-// Command corscookie serves an API that sets and verifies an HMAC-signed cookie for
-// a page on another origin, and that page, a Vue client, on a second listener.
+// Command corscookie serves an API that sets and verifies an HMAC-signed cookie
+// for a page on another origin, and that page, a Vue client, on a second
+// listener.
 //
 // Usage:
 //
@@ -8,8 +9,8 @@
 //	corscookie keys rotate [-keys-file FILE]
 //	corscookie check -origin PAGE-ORIGIN [flags] URL
 //
-// Every flag falls back to an environment variable: -api-addr to CORSCOOKIE_API_ADDR,
-// and so on. Run "corscookie -help" for the list.
+// Every flag falls back to an environment variable: -api-addr to
+// CORSCOOKIE_API_ADDR, and so on. Run "corscookie -help" for the list.
 package main
 
 import (
@@ -30,10 +31,11 @@ import (
 	"github.com/corscookie/corscookie/session"
 )
 
-// Server limits. net/http reads 4 KiB past MaxHeaderBytes, so with maxHeaderBytes
-// at 60 KiB a request whose headers pass 64 KiB gets 431. Shutdown waits
-// shutdownTimeout for requests in flight, then closes what is left: connections that
-// never sent a request count as busy until they are 5 s old.
+// Server limits. net/http reads 4 KiB past MaxHeaderBytes, so with
+// maxHeaderBytes at 60 KiB a request whose headers pass 64 KiB gets 431.
+// Shutdown waits shutdownTimeout for requests in flight, then closes what is
+// left: connections that never sent a request count as busy until they are 5 s
+// old.
 const (
 	maxHeaderBytes    = 64<<10 - 4096
 	readHeaderTimeout = 5 * time.Second
@@ -44,8 +46,10 @@ const (
 )
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, stop := signal.NotifyContext(context.Background(),
+		os.Interrupt, syscall.SIGTERM)
 	defer stop()
+
 	if len(os.Args) > 1 {
 		switch os.Args[1] {
 		case "keys":
@@ -59,7 +63,7 @@ func main() {
 
 // run starts corscookie and blocks until ctx is done. It returns the exit code:
 // 2 for a refused setting, 1 for a failure while serving.
-func run(ctx context.Context, args []string, lookupEnv func(string) (string, bool),
+func run(ctx context.Context, args []string, lookupEnv lookupFunc,
 	stderr io.Writer) int {
 	cfg, err := parseConfig(args, lookupEnv)
 	if errors.Is(err, flag.ErrHelp) {
@@ -83,6 +87,10 @@ func run(ctx context.Context, args []string, lookupEnv func(string) (string, boo
 	return 0
 }
 
+// lookupFunc looks up an environment variable, as [os.LookupEnv] does; tests
+// pass their own.
+type lookupFunc = func(string) (string, bool)
+
 // newLogger returns the one logger of the process.
 func newLogger(format string, w io.Writer) *slog.Logger {
 	if format == "json" {
@@ -100,7 +108,7 @@ type servers struct {
 }
 
 // newServers loads the keys, checks the policy and opens both listeners.
-func newServers(cfg config, lookupEnv func(string) (string, bool), log *slog.Logger) (
+func newServers(cfg config, lookupEnv lookupFunc, log *slog.Logger) (
 	*servers, error) {
 	keys, err := loadKeys(cfg, lookupEnv, log)
 	if err != nil {
@@ -110,18 +118,15 @@ func newServers(cfg config, lookupEnv func(string) (string, bool), log *slog.Log
 	if err != nil {
 		return nil, explainKeyError(err)
 	}
-	p := sessions.Policy()
-	log.Info("cookie policy", "name", p.Name, "samesite", session.SameSiteName(p.SameSite),
-		"secure", p.Secure, "httponly", true, "partitioned", p.Partitioned,
-		"domain", p.Domain, "max_age", p.MaxAge.String())
-	log.Info("cors policy", "origins", cfg.origins, "credentials", true,
-		"max_age", cfg.corsMaxAge.String(), "private_network", cfg.privateNetwork)
+	logPolicies(log, sessions.Policy(), cfg)
 
 	if len(cfg.tlsSelfSigned) > 0 {
-		if cfg.tlsCert, cfg.tlsKey, err = selfSignedFiles(cfg.tlsSelfSigned, log); err != nil {
+		cfg.tlsCert, cfg.tlsKey, err = selfSignedFiles(cfg.tlsSelfSigned, log)
+		if err != nil {
 			return nil, err
 		}
 	}
+
 	s := &servers{cfg: cfg, log: log}
 	cp := newCORSPolicy(cfg.origins, cfg.corsMaxAge, cfg.privateNetwork, log)
 	s.api = newHTTPServer(newRouter(sessions, cp, cfg.trustedProxies, log), log)
@@ -138,12 +143,23 @@ func newServers(cfg config, lookupEnv func(string) (string, bool), log *slog.Log
 	return s, nil
 }
 
+// logPolicies logs the cookie and CORS policies in force: public facts only,
+// no keys.
+func logPolicies(log *slog.Logger, p session.Policy, cfg config) {
+	log.Info("cookie policy", "name", p.Name,
+		"samesite", session.SameSiteName(p.SameSite), "secure", p.Secure,
+		"httponly", true, "partitioned", p.Partitioned, "domain", p.Domain,
+		"max_age", p.MaxAge.String())
+	log.Info("cors policy", "origins", cfg.origins, "credentials", true,
+		"max_age", cfg.corsMaxAge.String(),
+		"private_network", cfg.privateNetwork)
+}
+
 // explainKeyError names the setting behind a key error from session.New.
 func explainKeyError(err error) error {
-	for _, sentinel := range []error{session.ErrShortKey, session.ErrBlockKeySize} {
-		if errors.Is(err, sentinel) {
-			return refuse("keys", err.Error(), keyFix)
-		}
+	if errors.Is(err, session.ErrShortKey) ||
+		errors.Is(err, session.ErrBlockKeySize) {
+		return refuse("keys", err.Error(), keyFix)
 	}
 	return err
 }
@@ -165,7 +181,8 @@ func newHTTPServer(h http.Handler, log *slog.Logger) *http.Server {
 func (s *servers) listen(setting, addr string) (net.Listener, error) {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
-		return nil, refuse(setting, err.Error(), "choose a free address, or stop what uses it")
+		return nil, refuse(setting, err.Error(),
+			"choose a free address, or stop what uses it")
 	}
 	if s.cfg.tlsCert == "" {
 		return ln, nil
@@ -174,14 +191,16 @@ func (s *servers) listen(setting, addr string) (net.Listener, error) {
 	cert, err := tls.LoadX509KeyPair(s.cfg.tlsCert, s.cfg.tlsKey)
 	if err != nil {
 		ln.Close()
-		return nil, refuse("-tls-cert/-tls-key", err.Error(), "give a PEM certificate and its key")
+		return nil, refuse("-tls-cert/-tls-key", err.Error(),
+			"give a PEM certificate and its key")
 	}
-	return tls.NewListener(ln, &tls.Config{Certificates: []tls.Certificate{cert}}), nil
+	conf := &tls.Config{Certificates: []tls.Certificate{cert}}
+	return tls.NewListener(ln, conf), nil
 }
 
-// url is the address people open: the configured host name (localhost when none),
-// not the address it resolved to, since origins compare host names; and the port
-// the listener got.
+// url is the address people open: the configured host name (localhost when
+// none), not the address it resolved to, since origins compare host names; and
+// the port the listener got.
 func (s *servers) url(configured string, ln net.Listener) string {
 	host, _, _ := net.SplitHostPort(hostPort(configured))
 	_, port, _ := net.SplitHostPort(ln.Addr().String())
@@ -195,8 +214,8 @@ func (s *servers) serve(ctx context.Context) error {
 	api := s.url(s.cfg.apiAddr, s.apiLn)
 	if s.web != nil {
 		go func() { errc <- s.web.Serve(s.webLn) }()
-		s.log.Info("listening", "api", api, "web", s.url(s.cfg.webAddr, s.webLn),
-			"api_url", s.cfg.apiURL)
+		s.log.Info("listening", "api", api,
+			"web", s.url(s.cfg.webAddr, s.webLn), "api_url", s.cfg.apiURL)
 	} else {
 		s.log.Info("listening", "api", api)
 	}
@@ -208,7 +227,8 @@ func (s *servers) serve(ctx context.Context) error {
 	}
 	s.log.Info("shutting down")
 
-	shutdownCtx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
+	shutdownCtx, cancel := context.WithTimeout(context.Background(),
+		shutdownTimeout)
 	defer cancel()
 	errs := []error{err, s.shutdown(shutdownCtx, s.api)}
 	if s.web != nil {
@@ -217,11 +237,13 @@ func (s *servers) serve(ctx context.Context) error {
 	return errors.Join(errs...)
 }
 
-// shutdown stops srv gracefully, and closes the connections still open when ctx ends.
+// shutdown stops srv gracefully, and closes the connections still open when ctx
+// ends.
 func (s *servers) shutdown(ctx context.Context, srv *http.Server) error {
 	err := srv.Shutdown(ctx)
 	if errors.Is(err, context.DeadlineExceeded) {
-		s.log.Warn("closing connections still open at shutdown", "after", shutdownTimeout)
+		s.log.Warn("closing connections still open at shutdown",
+			"after", shutdownTimeout)
 		return srv.Close()
 	}
 	return err

@@ -19,31 +19,37 @@ import (
 // maxBodyBytes caps request bodies; no endpoint reads one.
 const maxBodyBytes = 1 << 10
 
-// response is the JSON body of every answer: a message for people and, on errors,
-// a stable code for programs.
+// response is the JSON body of every answer: a message for people and, on
+// errors, a stable code for programs.
 type response struct {
 	Message string `json:"message"`
 	Error   string `json:"error,omitempty"`
 	Token   string `json:"token,omitempty"`
 }
 
-// Messages and error codes the Vue client and integration tests rely on.
+// Messages and error codes the Vue client and integration tests rely on. The
+// messages keep the Flask tutorial's punctuation: a sentence ending in "!".
 var (
 	msgSet       = response{Message: "Cookie is set!"}
 	msgRetrieved = response{Message: "Cookie retrieved!"}
 	msgCleared   = response{Message: "Cookie cleared!"}
-	errMissing   = response{Message: "No cookie found!", Error: "missing_cookie"}
-	errInvalid   = response{Message: "Cookie signature is invalid!", Error: "invalid_cookie"}
-	errExpired   = response{Message: "Cookie has expired!", Error: "expired_cookie"}
-	errNotFound  = response{Message: "No such endpoint!", Error: "not_found"}
-	errMethod    = response{Message: "Method not allowed!", Error: "method_not_allowed"}
-	errForbidden = response{Message: "Cross-origin request refused!", Error: "cross_origin_refused"}
-	errTooLarge  = response{Message: "Request body too large!", Error: "body_too_large"}
-	errInternal  = response{Message: "Internal server error!", Error: "internal"}
+	errMissing   = fail("No cookie found!", "missing_cookie")
+	errInvalid   = fail("Cookie signature is invalid!", "invalid_cookie")
+	errExpired   = fail("Cookie has expired!", "expired_cookie")
+	errNotFound  = fail("No such endpoint!", "not_found")
+	errMethod    = fail("Method not allowed!", "method_not_allowed")
+	errForbidden = fail("Cross-origin request refused!", "cross_origin_refused")
+	errTooLarge  = fail("Request body too large!", "body_too_large")
+	errInternal  = fail("Internal server error!", "internal")
 )
 
-// Header values set on every answer, shared so that setting them costs no allocation.
-// net/http only reads them.
+// fail returns the body of an error answer.
+func fail(message, code string) response {
+	return response{Message: message, Error: code}
+}
+
+// Header values set on every answer, shared so that setting them costs no
+// allocation. net/http only reads them.
 var (
 	noStoreValue = []string{"no-store"}
 	jsonValue    = []string{"application/json"}
@@ -59,16 +65,10 @@ type api struct {
 // newRouter returns the API: CORS around every route, the unsafe methods behind
 // cross-origin protection, and one log line per request. X-Forwarded-Proto is
 // believed from the proxies alone.
-func newRouter(sessions *session.Manager, cp *corsPolicy, proxies []netip.Prefix,
-	log *slog.Logger) http.Handler {
+func newRouter(sessions *session.Manager, cp *corsPolicy,
+	proxies []netip.Prefix, log *slog.Logger) http.Handler {
 	a := &api{sessions: sessions, proxies: proxies, log: log}
-	csrf := http.NewCrossOriginProtection()
-	for o := range cp.origins {
-		csrf.AddTrustedOrigin(o) // cannot fail: checkOrigin accepted o
-	}
-	csrf.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		writeJSON(w, http.StatusForbidden, errForbidden)
-	}))
+	csrf := newCSRF(cp)
 
 	r := chi.NewRouter()
 	r.Use(a.recoverer, noStore)
@@ -87,12 +87,29 @@ func newRouter(sessions *session.Manager, cp *corsPolicy, proxies []netip.Prefix
 	return a.logRequests(cp, cp.Handler(r))
 }
 
+// newCSRF returns the cross-origin protection of the unsafe methods, which
+// trusts the allowed origins and answers a refusal in JSON.
+func newCSRF(cp *corsPolicy) *http.CrossOriginProtection {
+	csrf := http.NewCrossOriginProtection()
+	for o := range cp.origins {
+		csrf.AddTrustedOrigin(o) // cannot fail: checkOrigin accepted o
+	}
+	deny := func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusForbidden, errForbidden)
+	}
+	csrf.SetDenyHandler(http.HandlerFunc(deny))
+	return csrf
+}
+
 // setCookie issues a fresh token.
 func (a *api) setCookie(w http.ResponseWriter, r *http.Request) {
-	if a.sessions.Policy().Secure && a.scheme(r) == "http" && !isLoopback(r.Host) {
-		a.log.Warn("Secure cookie sent over plain HTTP: browsers will drop it; serve HTTPS, "+
-			"or set -trusted-proxy to the proxy that terminates TLS", "host", r.Host)
+	secure := a.sessions.Policy().Secure
+	if secure && a.scheme(r) == "http" && !isLoopback(r.Host) {
+		a.log.Warn("Secure cookie sent over plain HTTP: browsers will "+
+			"drop it; serve HTTPS, or set -trusted-proxy to the proxy "+
+			"that terminates TLS", "host", r.Host)
 	}
+
 	if err := a.sessions.Issue(w, session.NewToken()); err != nil {
 		a.log.Error("issue token", "err", err)
 		writeJSON(w, http.StatusInternalServerError, errInternal)
@@ -101,8 +118,8 @@ func (a *api) setCookie(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, msgSet)
 }
 
-// getCookie verifies the token cookie and returns its token. A token signed with an
-// older key is issued again with the current one.
+// getCookie verifies the token cookie and returns its token. A token signed
+// with an older key is issued again with the current one.
 func (a *api) getCookie(w http.ResponseWriter, r *http.Request) {
 	token, stale, err := a.sessions.Read(r)
 	if err != nil {
@@ -120,9 +137,11 @@ func (a *api) getCookie(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, res)
 }
 
-// refuseCookie answers a cookie that is missing or does not verify, and clears it
-// when one was sent.
+// refuseCookie answers a cookie that is missing or does not verify, and clears
+// it when one was sent.
 func (a *api) refuseCookie(w http.ResponseWriter, err error) {
+	// Not errors.Is: ErrEmpty wraps ErrNoToken, and an empty cookie is
+	// cleared too.
 	if err != session.ErrNoToken {
 		a.sessions.Clear(w)
 		a.log.Info("cookie refused", "err", err)
@@ -206,19 +225,21 @@ func noStore(next http.Handler) http.Handler {
 	})
 }
 
-// recoverer turns a panic into a logged 500 with a JSON body. The CORS headers are
-// already set, so the page can read it.
+// recoverer turns a panic into a logged 500 with a JSON body. The CORS headers
+// are already set, so the page can read it.
 func (a *api) recoverer(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		defer func() {
 			v := recover()
-			if v == nil || v == http.ErrAbortHandler {
-				if v != nil {
-					panic(v)
-				}
+			if v == nil {
 				return
 			}
-			a.log.Error("panic", "method", r.Method, "path", r.URL.Path, "panic", v)
+			if v == http.ErrAbortHandler {
+				panic(v) // net/http aborts the response quietly
+			}
+
+			a.log.Error("panic", "method", r.Method, "path", r.URL.Path,
+				"panic", v)
 			writeJSON(w, http.StatusInternalServerError, errInternal)
 		}()
 		next.ServeHTTP(w, r)
@@ -231,19 +252,28 @@ func (a *api) scheme(r *http.Request) string {
 	if r.TLS != nil {
 		return "https"
 	}
-	if len(a.proxies) > 0 && r.Header.Get("X-Forwarded-Proto") == "https" {
-		addr, err := netip.ParseAddrPort(r.RemoteAddr)
-		if err == nil && slices.ContainsFunc(a.proxies, func(p netip.Prefix) bool {
-			return p.Contains(addr.Addr().Unmap())
-		}) {
-			return "https"
-		}
+	if r.Header.Get("X-Forwarded-Proto") == "https" && a.fromProxy(r) {
+		return "https"
 	}
 	return "http"
 }
 
-// isLoopback reports whether a Host header names localhost or a loopback address,
-// where browsers accept Secure cookies over plain HTTP.
+// fromProxy reports whether r comes from a trusted proxy.
+func (a *api) fromProxy(r *http.Request) bool {
+	if len(a.proxies) == 0 {
+		return false
+	}
+	addr, err := netip.ParseAddrPort(r.RemoteAddr)
+	if err != nil {
+		return false
+	}
+	return slices.ContainsFunc(a.proxies, func(p netip.Prefix) bool {
+		return p.Contains(addr.Addr().Unmap())
+	})
+}
+
+// isLoopback reports whether a Host header names localhost or a loopback
+// address, where browsers accept Secure cookies over plain HTTP.
 func isLoopback(host string) bool {
 	if h, _, err := net.SplitHostPort(host); err == nil {
 		host = h
@@ -267,12 +297,17 @@ func (a *api) logRequests(cp *corsPolicy, next http.Handler) http.Handler {
 			slog.String("method", r.Method),
 			slog.String("path", r.URL.Path),
 			slog.Int("status", ww.Status()),
-			slog.Float64("duration_ms", float64(time.Since(start).Microseconds())/1000),
+			slog.Float64("duration_ms", milliseconds(time.Since(start))),
 			slog.String("origin", originForLog(r)),
 			slog.Bool("origin_allowed", cp.allowed(r)),
 			slog.String("scheme", a.scheme(r)),
 		)
 	})
+}
+
+// milliseconds returns d in milliseconds, to the microsecond.
+func milliseconds(d time.Duration) float64 {
+	return float64(d.Microseconds()) / 1000
 }
 
 // writeJSON writes v as the JSON body with the status.

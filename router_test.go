@@ -16,8 +16,8 @@ import (
 
 const testOrigin = "http://localhost:8080"
 
-// newTestRouter returns the API handler with one test key and the default policy,
-// and the buffer its log goes to.
+// newTestRouter returns the API handler with one test key and the default
+// policy, and the buffer its log goes to.
 func newTestRouter(tb testing.TB, corsMaxAge time.Duration) (http.Handler, *bytes.Buffer) {
 	tb.Helper()
 	var logs bytes.Buffer
@@ -82,7 +82,8 @@ func TestRoutes(t *testing.T) {
 			res := serve(h, tt.method, tt.path, origin)
 			got := body(t, res)
 			if res.StatusCode != tt.status || got.Error != tt.code {
-				t.Errorf("got %d %q, want %d %q", res.StatusCode, got.Error, tt.status, tt.code)
+				t.Errorf("got %d %q, want %d %q",
+					res.StatusCode, got.Error, tt.status, tt.code)
 			}
 			if allow := strings.Join(res.Header.Values("Allow"), ","); allow != tt.allow {
 				t.Errorf("Allow: got %q, want %q", allow, tt.allow)
@@ -145,7 +146,8 @@ func TestPreflightMaxAge(t *testing.T) {
 				"Origin":                        {testOrigin},
 				"Access-Control-Request-Method": {"POST"},
 			})
-			if got := res.Header.Values("Access-Control-Max-Age"); len(got) != 1 || got[0] != tt.want {
+			got := res.Header.Values("Access-Control-Max-Age")
+			if len(got) != 1 || got[0] != tt.want {
 				t.Errorf("got %q, want %q", got, tt.want)
 			}
 		})
@@ -197,8 +199,10 @@ func FuzzRouter(f *testing.F) {
 		if rec.Code >= 500 {
 			t.Errorf("got %d for %s %s", rec.Code, method, path)
 		}
-		if got := rec.Header().Get("Access-Control-Allow-Origin"); got != "" && origin != testOrigin {
-			t.Errorf("origin %q got Access-Control-Allow-Origin %q", origin, got)
+		acao := rec.Header().Get("Access-Control-Allow-Origin")
+		if acao != "" && origin != testOrigin {
+			t.Errorf("origin %q: got Access-Control-Allow-Origin %q, "+
+				"want none", origin, acao)
 		}
 		io.Copy(io.Discard, rec.Body)
 	})
@@ -235,15 +239,18 @@ func TestScheme(t *testing.T) {
 		})
 	}
 
-	if got := (&api{}).scheme(httptest.NewRequest("GET", "https://api.test/", nil)); got != "https" {
+	r := httptest.NewRequest("GET", "https://api.test/", nil)
+	if got := (&api{}).scheme(r); got != "https" {
 		t.Errorf("TLS request: got %s, want https", got)
 	}
 }
 
 func TestIsLoopback(t *testing.T) {
 	for host, want := range map[string]bool{
-		"localhost:5000": true, "api.localhost": true, "127.0.0.1:5000": true, "[::1]:5000": true,
-		"example.test": false, "10.0.0.1:5000": false, "localhost.example.test": false,
+		"localhost:5000": true, "api.localhost": true,
+		"127.0.0.1:5000": true, "[::1]:5000": true,
+		"example.test": false, "10.0.0.1:5000": false,
+		"localhost.example.test": false,
 	} {
 		if got := isLoopback(host); got != want {
 			t.Errorf("isLoopback(%q): got %v, want %v", host, got, want)

@@ -21,33 +21,38 @@ import (
 // selfSignedLifetime is how long a development certificate lasts.
 const selfSignedLifetime = 90 * 24 * time.Hour
 
-// selfSignedFiles returns the certificate and key files for the names, under the
-// user's config directory, making them first when they are missing, expire within a
-// day, or cover other names. Reusing them lets a browser keep its exception.
-func selfSignedFiles(names []string, log *slog.Logger) (certFile, keyFile string, err error) {
+// selfSignedFiles returns the certificate and key files for the names, under
+// the user's config directory, making them first when they are missing, expire
+// within a day, or cover other names. Reusing them lets a browser keep its
+// exception.
+func selfSignedFiles(names []string, log *slog.Logger) (
+	certFile, keyFile string, err error) {
+	const fix = "use -tls-cert and -tls-key"
 	dir, err := os.UserConfigDir()
 	if err != nil {
-		return "", "", refuse("-tls-self-signed", "no user config directory: "+err.Error(),
-			"use -tls-cert and -tls-key")
+		return "", "", refuse("-tls-self-signed",
+			"no user config directory: "+err.Error(), fix)
 	}
 	dir = filepath.Join(dir, "corscookie", "tls")
 	certFile = filepath.Join(dir, "self-signed.crt")
 	keyFile = filepath.Join(dir, "self-signed.key")
 
 	if certCovers(certFile, keyFile, names) {
-		log.Info("self-signed certificate reused", "cert", certFile, "names", names)
+		log.Info("self-signed certificate reused",
+			"cert", certFile, "names", names)
 		return certFile, keyFile, nil
 	}
 	if err := writeSelfSigned(dir, certFile, keyFile, names); err != nil {
-		return "", "", refuse("-tls-self-signed", "cannot write the certificate: "+err.Error(),
-			"use -tls-cert and -tls-key")
+		return "", "", refuse("-tls-self-signed",
+			"cannot write the certificate: "+err.Error(), fix)
 	}
-	log.Info("self-signed certificate created", "cert", certFile, "names", names)
+	log.Info("self-signed certificate created",
+		"cert", certFile, "names", names)
 	return certFile, keyFile, nil
 }
 
-// certCovers reports whether the pair loads, covers exactly the names, and stays valid
-// for at least a day.
+// certCovers reports whether the pair loads, covers exactly the names, and
+// stays valid for at least a day.
 func certCovers(certFile, keyFile string, names []string) bool {
 	pair, err := tls.LoadX509KeyPair(certFile, keyFile)
 	if err != nil {
@@ -85,7 +90,8 @@ func writeSelfSigned(dir, certFile, keyFile string, names []string) error {
 	if err != nil {
 		return err
 	}
-	der, err := x509.CreateCertificate(rand.Reader, certTemplate(names), certTemplate(names),
+	tmpl := certTemplate(names)
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl,
 		&key.PublicKey, key)
 	if err != nil {
 		return err
@@ -109,11 +115,13 @@ func certTemplate(names []string) *x509.Certificate {
 	now := time.Now()
 	t := &x509.Certificate{
 		SerialNumber: big.NewInt(now.UnixNano()),
-		Subject:      pkix.Name{Organization: []string{"corscookie development"}},
-		NotBefore:    now.Add(-time.Hour),
-		NotAfter:     now.Add(selfSignedLifetime),
-		KeyUsage:     x509.KeyUsageDigitalSignature,
-		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+		Subject: pkix.Name{
+			Organization: []string{"corscookie development"},
+		},
+		NotBefore:   now.Add(-time.Hour),
+		NotAfter:    now.Add(selfSignedLifetime),
+		KeyUsage:    x509.KeyUsageDigitalSignature,
+		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
 	}
 	for _, n := range sortedNames(names) {
 		if ip := net.ParseIP(n); ip != nil {

@@ -23,7 +23,8 @@ func BenchmarkIssue(b *testing.B) {
 func BenchmarkRead(b *testing.B) {
 	for _, bc := range benchCases() {
 		b.Run(bc.name, func(b *testing.B) {
-			// Sign with the last key, so that reading tries every key before it.
+			// Sign with the last key, so that reading tries every key before
+			// it.
 			signer := mustNew(b, Policy{}, bc.keys[len(bc.keys)-1])
 			m := mustNew(b, Policy{}, bc.keys...)
 			r := httptest.NewRequest("GET", "/get-cookie", nil)
@@ -52,6 +53,7 @@ func benchCases() []struct {
 	}{
 		{"one key", []Key{testKey('a')}},
 		{"encrypted", []Key{encrypting}},
-		{"three keys, last matches", []Key{testKey('a'), testKey('b'), testKey('c')}},
+		{"three keys, last matches",
+			[]Key{testKey('a'), testKey('b'), testKey('c')}},
 	}
 }

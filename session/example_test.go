@@ -10,7 +10,8 @@ import (
 )
 
 func ExampleNew() {
-	keys, err := session.ParseKeys(strings.Repeat("k", 43)) // use session.NewKey() for real
+	// A fixed key for the example; use session.NewKey() for real.
+	keys, err := session.ParseKeys(strings.Repeat("k", 43))
 	if err != nil {
 		panic(err)
 	}

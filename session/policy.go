@@ -8,33 +8,35 @@ import (
 	"time"
 )
 
-// MaxNameLen is the longest cookie name accepted, in bytes. With it a signed cookie
-// stays far below [MaxCookieSize]: the value takes under 200 bytes, 250 encrypted.
+// MaxNameLen is the longest cookie name accepted, in bytes. With it a signed
+// cookie stays far below [MaxCookieSize]: the value takes under 200 bytes, 250
+// encrypted.
 const MaxNameLen = 256
 
-// MaxMaxAge is the longest cookie lifetime accepted: browsers cap Max-Age at 400 days.
+// MaxMaxAge is the longest cookie lifetime accepted: browsers cap Max-Age at
+// 400 days.
 const MaxMaxAge = 400 * 24 * time.Hour
 
-// Policy is the set of cookie attributes the [Manager] writes. Path is always "/"
-// and HttpOnly is always set.
+// Policy is the set of cookie attributes the [Manager] writes. Path is always
+// "/" and HttpOnly is always set.
 type Policy struct {
 	// Name is the cookie name. Default: [DefaultName].
 	Name string
 
-	// SameSite is the cookie's SameSite attribute. Default: http.SameSiteLaxMode.
-	// http.SameSiteNoneMode needs Secure.
+	// SameSite is the cookie's SameSite attribute. Default:
+	// http.SameSiteLaxMode. http.SameSiteNoneMode needs Secure.
 	SameSite http.SameSite
 
-	// Secure marks the cookie for HTTPS only. Browsers also accept Secure cookies
-	// from http://localhost. Default: false.
+	// Secure marks the cookie for HTTPS only. Browsers also accept Secure
+	// cookies from http://localhost. Default: false.
 	Secure bool
 
-	// Partitioned asks for a partitioned (CHIPS) cookie, which survives third-party
-	// cookie blocking. It needs Secure. Default: false.
+	// Partitioned asks for a partitioned (CHIPS) cookie, which survives
+	// third-party cookie blocking. It needs Secure. Default: false.
 	Partitioned bool
 
-	// Domain, when not empty, lets the cookie be sent to subdomains of Domain too.
-	// Default: empty, so only the host that set the cookie receives it.
+	// Domain, when not empty, lets the cookie be sent to subdomains of Domain
+	// too. Default: empty, so only the host that set the cookie receives it.
 	Domain string
 
 	// MaxAge is both the cookie's Max-Age and the lifetime of its signature,
@@ -61,10 +63,12 @@ func (p Policy) withDefaults() Policy {
 // prefix whose rules are not met, or a MaxAge out of range.
 func (p Policy) Validate() error {
 	p = p.withDefaults()
-	return errors.Join(p.validateName(), p.validateAttributes(), p.validateMaxAge())
+	return errors.Join(p.validateName(), p.validateAttributes(),
+		p.validateMaxAge())
 }
 
-// ParseSameSite turns "lax", "strict" or "none" (any case) into an http.SameSite.
+// ParseSameSite turns "lax", "strict" or "none" (any case) into an
+// http.SameSite.
 func ParseSameSite(s string) (http.SameSite, error) {
 	switch strings.ToLower(s) {
 	case "lax":
@@ -74,10 +78,11 @@ func ParseSameSite(s string) (http.SameSite, error) {
 	case "none":
 		return http.SameSiteNoneMode, nil
 	}
-	return 0, fmt.Errorf("session: SameSite %q is not lax, strict or none", s)
+	return 0, fmt.Errorf("%w: got %q", ErrSameSite, s)
 }
 
-// SameSiteName returns the attribute value browsers see: "Lax", "Strict" or "None".
+// SameSiteName returns the attribute value browsers see: "Lax", "Strict" or
+// "None".
 func SameSiteName(s http.SameSite) string {
 	switch s {
 	case http.SameSiteStrictMode:
@@ -88,17 +93,30 @@ func SameSiteName(s http.SameSite) string {
 	return "Lax"
 }
 
-// Errors about the policy, returned by [New].
+// Errors about the cookie name, its prefix and the domain, returned by [New]
+// and [Policy.Validate].
 var (
-	ErrName                   = errors.New("session: cookie name is not a valid HTTP token")
-	ErrNameLen                = errors.New("session: cookie name is longer than 256 bytes")
-	ErrDomain                 = errors.New("session: cookie domain is not a valid domain name")
+	ErrName         = errors.New("session: cookie name is not a valid HTTP token")
+	ErrNameLen      = errors.New("session: cookie name is longer than 256 bytes")
+	ErrDomain       = errors.New("session: cookie domain is not a valid domain name")
+	ErrHostPrefix   = errors.New("session: a __Host- cookie needs Secure and no Domain")
+	ErrSecurePrefix = errors.New("session: a __Secure- cookie needs Secure")
+)
+
+// Errors about attributes that need Secure, returned by [New] and
+// [Policy.Validate].
+var (
 	ErrNoneNeedsSecure        = errors.New("session: SameSite=None needs Secure")
 	ErrPartitionedNeedsSecure = errors.New("session: Partitioned needs Secure")
-	ErrHostPrefix             = errors.New("session: a __Host- cookie needs Secure and no Domain")
-	ErrSecurePrefix           = errors.New("session: a __Secure- cookie needs Secure")
-	ErrMaxAge                 = errors.New("session: Max-Age must be whole seconds from 1s to 400 days")
 )
+
+// ErrMaxAge is returned by [New] and [Policy.Validate] for a MaxAge that is
+// not whole seconds from 1s to [MaxMaxAge].
+var ErrMaxAge = errors.New(
+	"session: Max-Age must be whole seconds from 1s to 400 days")
+
+// ErrSameSite is returned by [ParseSameSite] for a value it does not know.
+var ErrSameSite = errors.New("session: SameSite is not lax, strict or none")
 
 // validateName checks the name and its prefix rules.
 func (p Policy) validateName() error {
@@ -139,8 +157,9 @@ func (p Policy) validateAttributes() error {
 
 // validateMaxAge checks the lifetime.
 func (p Policy) validateMaxAge() error {
-	if p.MaxAge < time.Second || p.MaxAge > MaxMaxAge || p.MaxAge%time.Second != 0 {
-		return fmt.Errorf("%w: got %s", ErrMaxAge, p.MaxAge)
+	d := p.MaxAge
+	if d < time.Second || d > MaxMaxAge || d%time.Second != 0 {
+		return fmt.Errorf("%w: got %s", ErrMaxAge, d)
 	}
 	return nil
 }

@@ -1,20 +1,26 @@
-// Package session issues, reads and clears the signed token cookie of corscookie.
+// Package session issues, reads and clears the signed token cookie of
+// corscookie.
 //
-// A [Manager] writes one cookie (user_token by default) whose value is a random token
-// of 32 bytes, base64url-encoded, signed with HMAC-SHA256 by gorilla/securecookie. The
-// value is signed, not encrypted, unless an AES key is given: anyone holding the cookie
-// can read the token, but nobody without the key can forge or alter one. Each hash key
-// must be at least 32 bytes long.
+// A [Manager] writes one cookie, user_token by default, that holds a token: 32
+// random bytes, base64url-encoded. The cookie value is the token and a
+// timestamp signed with HMAC-SHA256 by gorilla/securecookie. It is signed, not
+// encrypted, unless a [Key] has an AES block key: anyone holding the cookie can
+// read the token, but nobody without the key can forge or alter one. Each hash
+// key must be at least 32 bytes long ([MinHashKeySize]).
 //
-// The signature covers the cookie name and a timestamp, so a value copied into a
-// cookie of another name does not verify, and a value older than the cookie's Max-Age
-// is refused even when a client keeps sending it.
+// A cookie lives for [Policy].MaxAge, 24 hours by default ([DefaultMaxAge]):
+// that is both its Max-Age and the lifetime of its signature, so a value older
+// than that is refused even when a client keeps sending it. The signature also
+// covers the cookie name, so a value copied into a cookie of another name does
+// not verify.
 //
-// Several keys can be given for rotation: the first signs, all of them verify, and a
-// token that verified with an older key should be issued again with the current one.
+// Several keys can be given for rotation: the first signs, all of them verify,
+// and a token that verified with an older key should be issued again with the
+// current one.
 //
-// The package owns the cookie policy (name, SameSite, Secure, Partitioned, Domain and
-// Max-Age) and never logs: it returns errors that callers map to responses.
+// The package owns the cookie policy (name, SameSite, Secure, Partitioned,
+// Domain and Max-Age) and never logs: it returns errors that callers map to
+// responses.
 package session
 
 import (
@@ -28,14 +34,16 @@ import (
 	"github.com/gorilla/securecookie"
 )
 
-// DefaultName is the name of the token cookie unless [Policy].Name says otherwise.
+// DefaultName is the name of the token cookie unless [Policy].Name says
+// otherwise.
 const DefaultName = "user_token"
 
-// DefaultMaxAge is how long a token lives unless [Policy].MaxAge says otherwise.
+// DefaultMaxAge is how long a token lives unless [Policy].MaxAge says
+// otherwise.
 const DefaultMaxAge = 24 * time.Hour
 
-// MaxCookieSize is the largest cookie, name and value together, that browsers keep.
-// A longer one is dropped without a word to the page.
+// MaxCookieSize is the largest cookie, name and value together, that browsers
+// keep. A longer one is dropped without a word to the page.
 const MaxCookieSize = 4096
 
 // tokenBytes is the number of random bytes in a token.
@@ -50,10 +58,15 @@ var (
 	ErrExpired = errors.New("session: expired token")
 )
 
-// Key is one signing key: a hash key for HMAC-SHA256 of at least 32 bytes, and an
-// optional block key of 16, 24 or 32 bytes that turns on AES encryption as well.
+// Key is one signing key: a hash key for HMAC-SHA256 of at least 32 bytes, and
+// an optional block key of 16, 24 or 32 bytes that turns on AES encryption as
+// well.
 type Key struct {
-	Hash  []byte
+	// Hash is the HMAC-SHA256 key, at least [MinHashKeySize] bytes.
+	Hash []byte
+
+	// Block is the AES key, 16, 24 or 32 bytes, or nil to sign without
+	// encrypting.
 	Block []byte
 }
 
@@ -65,12 +78,14 @@ type Manager struct {
 	// codecs verify values within their signed lifetime; the first one signs.
 	codecs []securecookie.Codec
 
-	// ageless verify the signature alone, to tell an expired value from a forged one.
+	// ageless verify the signature alone, to tell an expired value from a
+	// forged one.
 	ageless []securecookie.Codec
 }
 
-// New returns a Manager for the policy and keys, the first key signing. It checks
-// the policy and every key, then signs and verifies one token as a self-test.
+// New returns a Manager for the policy and keys, the first key signing. It
+// checks the policy and every key, then signs and verifies one token as a
+// self-test.
 func New(p Policy, keys []Key) (*Manager, error) {
 	if err := p.Validate(); err != nil {
 		return nil, err
@@ -92,12 +107,12 @@ func New(p Policy, keys []Key) (*Manager, error) {
 	return m, m.selfTest()
 }
 
-// newCodec returns a securecookie codec for the key with the given signed lifetime;
-// 0 means no limit.
+// newCodec returns a securecookie codec for the key with the given signed
+// lifetime; 0 means no limit.
 //
-// The serializer is securecookie.NopEncoder: a token is already a string of bytes,
-// and the default gob encoder would add type data to every cookie and about a dozen
-// allocations to every request.
+// The serializer is securecookie.NopEncoder: a token is already a string of
+// bytes, and the default gob encoder would add type data to every cookie and
+// about a dozen allocations to every request.
 func newCodec(k Key, maxAge time.Duration) *securecookie.SecureCookie {
 	c := securecookie.New(k.Hash, k.Block)
 	c.SetSerializer(securecookie.NopEncoder{})
@@ -106,8 +121,8 @@ func newCodec(k Key, maxAge time.Duration) *securecookie.SecureCookie {
 	return c
 }
 
-// selfTest signs a token with the current key and verifies it with every key list,
-// so a broken key or an oversized cookie stops start-up, not a request.
+// selfTest signs a token with the current key and verifies it with every key
+// list, so a broken key or an oversized cookie stops start-up, not a request.
 func (m *Manager) selfTest() error {
 	token := NewToken()
 	value, err := m.encode(token)
@@ -115,14 +130,18 @@ func (m *Manager) selfTest() error {
 		return fmt.Errorf("session: self-test: %w", err)
 	}
 
-	if size := len(m.policy.Name) + 1 + len(value); size > MaxCookieSize {
-		return fmt.Errorf("session: a signed cookie takes %d bytes, browsers keep at most %d: "+
-			"use a shorter cookie name", size, MaxCookieSize)
+	size := len(m.policy.Name) + 1 + len(value)
+	if size > MaxCookieSize {
+		return fmt.Errorf("session: a signed cookie takes %d bytes, "+
+			"browsers keep at most %d: use a shorter cookie name",
+			size, MaxCookieSize)
 	}
 
 	var got []byte
-	if err := m.codecs[0].Decode(m.policy.Name, value, &got); err != nil || string(got) != token {
-		return fmt.Errorf("session: self-test: signed token does not verify: %v", err)
+	err = m.codecs[0].Decode(m.policy.Name, value, &got)
+	if err != nil || string(got) != token {
+		return fmt.Errorf("session: self-test: "+
+			"signed token does not verify: %v", err)
 	}
 	return nil
 }
@@ -132,10 +151,13 @@ func (m *Manager) Policy() Policy {
 	return m.policy
 }
 
-// NewToken returns a fresh token: 32 bytes from crypto/rand, base64url without padding.
+// NewToken returns a fresh token: 32 bytes from crypto/rand, base64url without
+// padding.
 func NewToken() string {
 	b := make([]byte, tokenBytes)
-	rand.Read(b) // never returns an error; it crashes the program if randomness fails
+	// rand.Read never returns an error: it crashes the program if
+	// randomness fails.
+	rand.Read(b)
 	return base64.RawURLEncoding.EncodeToString(b)
 }
 
@@ -155,13 +177,13 @@ func (m *Manager) Clear(w http.ResponseWriter) {
 	http.SetCookie(w, m.cookie("", -1))
 }
 
-// Read returns the token of the first cookie on r that verifies. Stale is true when
-// it verified with a key other than the current one; the caller should then issue the
-// token again.
+// Read returns the token of the first cookie on r that verifies. Stale is true
+// when it verified with a key other than the current one; the caller should
+// then issue the token again.
 //
-// When no cookie verifies, Read returns [ErrExpired] if one was genuine but too old,
-// [ErrInvalid] if one was not genuine, [ErrEmpty] if every one was empty, and
-// [ErrNoToken] if there was none.
+// When no cookie verifies, Read returns [ErrExpired] if one was genuine but too
+// old, [ErrInvalid] if one was not genuine, [ErrEmpty] if every one was empty,
+// and [ErrNoToken] if there was none.
 func (m *Manager) Read(r *http.Request) (token string, stale bool, err error) {
 	err = ErrNoToken
 	for _, c := range r.CookiesNamed(m.policy.Name) {
@@ -179,7 +201,8 @@ func (m *Manager) Read(r *http.Request) (token string, stale bool, err error) {
 	return "", false, err
 }
 
-// worse returns whichever of two read errors says more about what the client sent.
+// worse returns whichever of two read errors says more about what the client
+// sent.
 func worse(a, b error) error {
 	if readRank[b] > readRank[a] {
 		return b
@@ -188,18 +211,21 @@ func worse(a, b error) error {
 }
 
 // readRank orders the errors of [Manager.Read] from least to most telling.
-var readRank = map[error]int{ErrNoToken: 0, ErrEmpty: 1, ErrInvalid: 2, ErrExpired: 3}
+var readRank = map[error]int{
+	ErrNoToken: 0, ErrEmpty: 1, ErrInvalid: 2, ErrExpired: 3,
+}
 
 // verify checks one cookie value against every key.
 func (m *Manager) verify(value string) (token string, stale bool, err error) {
+	name := m.policy.Name
 	var b []byte
 	for i, c := range m.codecs {
-		if c.Decode(m.policy.Name, value, &b) == nil {
+		if c.Decode(name, value, &b) == nil {
 			return string(b), i > 0, nil
 		}
 	}
 
-	if securecookie.DecodeMulti(m.policy.Name, value, &b, m.ageless...) == nil {
+	if securecookie.DecodeMulti(name, value, &b, m.ageless...) == nil {
 		return "", false, ErrExpired
 	}
 	return "", false, ErrInvalid

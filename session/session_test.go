@@ -58,6 +58,14 @@ func TestRead(t *testing.T) {
 	otherValue := issue(t, other, "tok").Value
 	foreign := issue(t, mustNew(t, Policy{}, testKey('z')), "tok").Value
 
+	with := func(values ...string) []*http.Cookie {
+		var cs []*http.Cookie
+		for _, v := range values {
+			cs = append(cs, withValue(good, v))
+		}
+		return cs
+	}
+	v := good.Value
 	tests := []struct {
 		name    string
 		cookies []*http.Cookie
@@ -66,26 +74,26 @@ func TestRead(t *testing.T) {
 	}{
 		{"round trip", []*http.Cookie{good}, "tok", nil},
 		{"no cookie", nil, "", ErrNoToken},
-		{"empty value", []*http.Cookie{{Name: DefaultName, Value: ""}}, "", ErrEmpty},
-		{"flipped byte", []*http.Cookie{withValue(good, flip(good.Value, 10))}, "", ErrInvalid},
-		{"flipped mac", []*http.Cookie{withValue(good, flip(good.Value, len(good.Value)-3))},
+		{"empty value", with(""), "", ErrEmpty},
+		{"flipped byte", with(flip(v, 10)), "", ErrInvalid},
+		{"flipped mac", with(flip(v, len(v)-3)), "", ErrInvalid},
+		{"truncated", with(v[:len(v)/2]), "", ErrInvalid},
+		{"not base64", with("%%%not-base64%%%"), "", ErrInvalid},
+		{"other cookie name", with(otherValue), "", ErrInvalid},
+		{"other key", with(foreign), "", ErrInvalid},
+		{"oversized", with(strings.Repeat("A", MaxCookieSize+1)),
 			"", ErrInvalid},
-		{"truncated", []*http.Cookie{withValue(good, good.Value[:len(good.Value)/2])},
-			"", ErrInvalid},
-		{"not base64", []*http.Cookie{withValue(good, "%%%not-base64%%%")}, "", ErrInvalid},
-		{"other cookie name", []*http.Cookie{withValue(good, otherValue)}, "", ErrInvalid},
-		{"other key", []*http.Cookie{withValue(good, foreign)}, "", ErrInvalid},
-		{"oversized", []*http.Cookie{withValue(good, strings.Repeat("A", MaxCookieSize+1))},
-			"", ErrInvalid},
-		{"first that verifies wins", []*http.Cookie{withValue(good, "junk"), good}, "tok", nil},
-		{"empty then invalid", []*http.Cookie{withValue(good, ""), withValue(good, "junk")},
-			"", ErrInvalid},
+		{"first that verifies wins", with("junk", v), "tok", nil},
+		{"empty then invalid", with("", "junk"), "", ErrInvalid},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			got, stale, err := read(m, tt.cookies...)
-			if got != tt.want || !errors.Is(err, tt.wantErr) || err != nil && tt.wantErr == nil {
-				t.Errorf("got %q, %v, want %q, %v", got, err, tt.want, tt.wantErr)
+			errOK := errors.Is(err, tt.wantErr) &&
+				(err == nil) == (tt.wantErr == nil)
+			if got != tt.want || !errOK {
+				t.Errorf("got %q, %v, want %q, %v",
+					got, err, tt.want, tt.wantErr)
 			}
 			if stale {
 				t.Error("got stale, want current")
@@ -123,20 +131,21 @@ func TestReadExpired(t *testing.T) {
 	value := encodeAt(time.Now().Add(-2 * time.Minute))
 
 	_, _, err := read(m, &http.Cookie{Name: DefaultName, Value: value})
-	if err != ErrExpired {
+	if !errors.Is(err, ErrExpired) {
 		t.Errorf("got %v, want %v", err, ErrExpired)
 	}
 
 	// Expired wins over invalid, whatever the order.
 	_, _, err = read(m, &http.Cookie{Name: DefaultName, Value: value},
 		&http.Cookie{Name: DefaultName, Value: "junk"})
-	if err != ErrExpired {
+	if !errors.Is(err, ErrExpired) {
 		t.Errorf("with junk after it: got %v, want %v", err, ErrExpired)
 	}
 }
 
-// encodeAt signs "tok" for DefaultName with key 'a' and the timestamp at, laid out
-// as securecookie does: base64(date|base64(value)|mac), the name inside the mac.
+// encodeAt signs "tok" for DefaultName with key 'a' and the timestamp at, laid
+// out as securecookie does: base64(date|base64(value)|mac), the name inside the
+// mac.
 func encodeAt(at time.Time) string {
 	enc := base64.URLEncoding
 	payload := strings.Join([]string{
@@ -159,16 +168,20 @@ func TestRotation(t *testing.T) {
 	during := mustNew(t, Policy{}, newKey, oldKey)
 	got, stale, err := read(during, c)
 	if got != "tok" || !stale || err != nil {
-		t.Fatalf("during rotation: got %q, stale %v, %v; want tok, stale, nil", got, stale, err)
+		t.Fatalf("during rotation: got %q, stale %v, %v; "+
+			"want tok, stale, nil", got, stale, err)
 	}
 	reissued := issue(t, during, got)
 
 	after := mustNew(t, Policy{}, newKey)
-	if got, stale, err := read(after, reissued); got != "tok" || stale || err != nil {
-		t.Errorf("re-issued cookie after rotation: got %q, stale %v, %v", got, stale, err)
+	got, stale, err = read(after, reissued)
+	if got != "tok" || stale || err != nil {
+		t.Errorf("re-issued cookie after rotation: got %q, stale %v, %v; "+
+			"want tok, current, nil", got, stale, err)
 	}
-	if _, _, err := read(after, c); err != ErrInvalid {
-		t.Errorf("old cookie after its key was removed: got %v, want %v", err, ErrInvalid)
+	if _, _, err := read(after, c); !errors.Is(err, ErrInvalid) {
+		t.Errorf("old cookie after its key was removed: got %v, want %v",
+			err, ErrInvalid)
 	}
 }
 
@@ -179,7 +192,8 @@ func TestEncryption(t *testing.T) {
 
 	c := issue(t, m, "secret-token")
 	raw, _ := base64.URLEncoding.DecodeString(c.Value)
-	if strings.Contains(string(raw), base64.URLEncoding.EncodeToString([]byte("secret-token"))) {
+	clear := base64.URLEncoding.EncodeToString([]byte("secret-token"))
+	if strings.Contains(string(raw), clear) {
 		t.Error("encrypted cookie holds the token in clear")
 	}
 	if got, _, err := read(m, c); got != "secret-token" || err != nil {
@@ -188,19 +202,22 @@ func TestEncryption(t *testing.T) {
 }
 
 func TestCookieAttributes(t *testing.T) {
-	p := Policy{SameSite: http.SameSiteNoneMode, Secure: true, Partitioned: true,
-		Domain: "example.test", MaxAge: time.Hour}
+	p := Policy{SameSite: http.SameSiteNoneMode, Secure: true,
+		Partitioned: true, Domain: "example.test", MaxAge: time.Hour}
 	m := mustNew(t, p, testKey('a'))
 
 	rec := httptest.NewRecorder()
-	m.Issue(rec, "tok")
+	if err := m.Issue(rec, "tok"); err != nil {
+		t.Fatalf("Issue: %v", err)
+	}
 	m.Clear(rec)
 	lines := rec.Result().Header.Values("Set-Cookie")
 	if len(lines) != 2 {
 		t.Fatalf("got %d Set-Cookie lines, want 2", len(lines))
 	}
 
-	const attrs = "; Path=/; Domain=example.test; %s; HttpOnly; Secure; SameSite=None; Partitioned"
+	const attrs = "; Path=/; Domain=example.test; %s; " +
+		"HttpOnly; Secure; SameSite=None; Partitioned"
 	wantIssue := strings.Replace(attrs, "%s", "Max-Age=3600", 1)
 	wantClear := strings.Replace(attrs, "%s", "Max-Age=0", 1)
 	if !strings.HasSuffix(lines[0], wantIssue) {
@@ -212,6 +229,7 @@ func TestCookieAttributes(t *testing.T) {
 }
 
 func TestNewRefuses(t *testing.T) {
+	one := []Key{testKey('a')}
 	tests := []struct {
 		name string
 		p    Policy
@@ -220,23 +238,25 @@ func TestNewRefuses(t *testing.T) {
 	}{
 		{"no keys", Policy{}, nil, ErrNoKeys},
 		{"short key", Policy{}, []Key{{Hash: make([]byte, 31)}}, ErrShortKey},
-		{"bad block key", Policy{}, []Key{{Hash: make([]byte, 32), Block: make([]byte, 20)}},
+		{"bad block key", Policy{},
+			[]Key{{Hash: make([]byte, 32), Block: make([]byte, 20)}},
 			ErrBlockKeySize},
-		{"bad name", Policy{Name: "user token"}, []Key{testKey('a')}, ErrName},
-		{"bad domain", Policy{Domain: "http://x"}, []Key{testKey('a')}, ErrDomain},
-		{"None without Secure", Policy{SameSite: http.SameSiteNoneMode}, []Key{testKey('a')},
+		{"bad name", Policy{Name: "user token"}, one, ErrName},
+		{"bad domain", Policy{Domain: "http://x"}, one, ErrDomain},
+		{"None without Secure", Policy{SameSite: http.SameSiteNoneMode}, one,
 			ErrNoneNeedsSecure},
-		{"Partitioned without Secure", Policy{Partitioned: true}, []Key{testKey('a')},
+		{"Partitioned without Secure", Policy{Partitioned: true}, one,
 			ErrPartitionedNeedsSecure},
-		{"__Host- without Secure", Policy{Name: "__Host-t"}, []Key{testKey('a')}, ErrHostPrefix},
-		{"__host- with Domain", Policy{Name: "__host-t", Secure: true, Domain: "a.test"},
-			[]Key{testKey('a')}, ErrHostPrefix},
-		{"__Secure- without Secure", Policy{Name: "__Secure-t"}, []Key{testKey('a')},
+		{"__Host- without Secure", Policy{Name: "__Host-t"}, one, ErrHostPrefix},
+		{"__host- with Domain",
+			Policy{Name: "__host-t", Secure: true, Domain: "a.test"}, one,
+			ErrHostPrefix},
+		{"__Secure- without Secure", Policy{Name: "__Secure-t"}, one,
 			ErrSecurePrefix},
-		{"negative MaxAge", Policy{MaxAge: -time.Second}, []Key{testKey('a')}, ErrMaxAge},
-		{"fractional MaxAge", Policy{MaxAge: 1500 * time.Millisecond}, []Key{testKey('a')},
+		{"negative MaxAge", Policy{MaxAge: -time.Second}, one, ErrMaxAge},
+		{"fractional MaxAge", Policy{MaxAge: 1500 * time.Millisecond}, one,
 			ErrMaxAge},
-		{"MaxAge over 400 days", Policy{MaxAge: MaxMaxAge + time.Second}, []Key{testKey('a')},
+		{"MaxAge over 400 days", Policy{MaxAge: MaxMaxAge + time.Second}, one,
 			ErrMaxAge},
 	}
 	for _, tt := range tests {
@@ -267,7 +287,8 @@ func TestCookieSizeBound(t *testing.T) {
 func TestParseKeys(t *testing.T) {
 	raw := []byte(strings.Repeat("k", 32))
 	aes := []byte(strings.Repeat("b", 24))
-	std := base64.StdEncoding.EncodeToString(raw)
+	std64 := base64.StdEncoding.EncodeToString
+	std := std64(raw)
 	url := base64.RawURLEncoding.EncodeToString(raw)
 
 	tests := []struct {
@@ -278,28 +299,32 @@ func TestParseKeys(t *testing.T) {
 	}{
 		{"standard padded", std, 1, nil},
 		{"url raw", url, 1, nil},
-		{"with block key", url + ":" + base64.StdEncoding.EncodeToString(aes), 1, nil},
+		{"with block key", url + ":" + std64(aes), 1, nil},
 		{"several, spaces, newline", " " + url + " ,\n" + std + "\n", 2, nil},
 		{"empty", " , ", 0, ErrNoKeys},
 		{"bad base64", "not*base64", 0, ErrKeyEncoding},
-		{"short", base64.StdEncoding.EncodeToString(raw[:16]), 0, ErrShortKey},
-		{"bad block size", url + ":" + base64.StdEncoding.EncodeToString(aes[:20]), 0,
-			ErrBlockKeySize},
+		{"short", std64(raw[:16]), 0, ErrShortKey},
+		{"bad block size", url + ":" + std64(aes[:20]), 0, ErrBlockKeySize},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			keys, err := ParseKeys(tt.in)
 			if len(keys) != tt.want || !errors.Is(err, tt.wantErr) {
-				t.Errorf("got %d keys, %v, want %d, %v", len(keys), err, tt.want, tt.wantErr)
+				t.Errorf("got %d keys, %v, want %d, %v",
+					len(keys), err, tt.want, tt.wantErr)
 			}
 		})
 	}
 }
 
 func TestFormatKeysRoundTrip(t *testing.T) {
-	keys := []Key{testKey('a'), {Hash: testKey('b').Hash, Block: make([]byte, 32)}}
+	encrypting := testKey('b')
+	encrypting.Block = make([]byte, 32)
+	keys := []Key{testKey('a'), encrypting}
+
 	got, err := ParseKeys(FormatKeys(keys))
-	if err != nil || len(got) != 2 || string(got[1].Block) != string(keys[1].Block) {
+	if err != nil || len(got) != 2 ||
+		string(got[1].Block) != string(keys[1].Block) {
 		t.Errorf("got %v, %v, want the keys back", got, err)
 	}
 
@@ -332,7 +357,8 @@ func FuzzDecode(f *testing.F) {
 		if err == nil && token != "tok" {
 			t.Errorf("forged value verified: %q", token)
 		}
-		if err != nil && err != ErrInvalid && err != ErrExpired {
+		if err != nil && !errors.Is(err, ErrInvalid) &&
+			!errors.Is(err, ErrExpired) {
 			t.Errorf("got %v, want ErrInvalid or ErrExpired", err)
 		}
 	})

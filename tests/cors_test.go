@@ -7,8 +7,8 @@ import (
 	"testing"
 )
 
-// preflightHeader returns the header of a preflight from origin asking for method,
-// with one Access-Control-Request-Headers line per entry of reqHeaders.
+// preflightHeader returns the header of a preflight from origin asking for
+// method, with one Access-Control-Request-Headers line per entry of reqHeaders.
 func preflightHeader(origin, method string, reqHeaders ...string) http.Header {
 	h := fromOrigin(origin, "Access-Control-Request-Method", method)
 	for _, v := range reqHeaders {
@@ -65,8 +65,8 @@ func TestPreflightAllowed(t *testing.T) {
 	}
 }
 
-// TestRefusedOrigins sends origins that only look like the allowed one: neither a
-// preflight nor a GET gets any CORS header, and the server logs why.
+// TestRefusedOrigins sends origins that only look like the allowed one: neither
+// a preflight nor a GET gets any CORS header, and the server logs why.
 func TestRefusedOrigins(t *testing.T) {
 	t.Parallel()
 	s := startServer(t, serverConfig{})
@@ -120,8 +120,9 @@ func TestRefusedOrigins(t *testing.T) {
 	}
 }
 
-// TestPreflightRefused sends preflights from the allowed origin that ask for more
-// than the page needs: the answer carries no CORS header, so the browser stops there.
+// TestPreflightRefused sends preflights from the allowed origin that ask for
+// more than the page needs: the answer carries no CORS header, so the browser
+// stops there.
 func TestPreflightRefused(t *testing.T) {
 	t.Parallel()
 	s := startServer(t, serverConfig{})
@@ -170,8 +171,8 @@ func TestPreflightRefused(t *testing.T) {
 	}
 }
 
-// TestPlainOptions sends OPTIONS requests that are not preflights: they reach the
-// router, which answers 405 with Allow.
+// TestPlainOptions sends OPTIONS requests that are not preflights: they reach
+// the router, which answers 405 with Allow.
 func TestPlainOptions(t *testing.T) {
 	t.Parallel()
 	s := startServer(t, serverConfig{})
@@ -205,8 +206,8 @@ func TestPlainOptions(t *testing.T) {
 	}
 }
 
-// TestPrivateNetwork checks Private Network Access preflights: answered only with
-// -allow-private-network, and only for the allowed origin.
+// TestPrivateNetwork checks Private Network Access preflights: answered only
+// with -allow-private-network, and only for the allowed origin.
 func TestPrivateNetwork(t *testing.T) {
 	t.Parallel()
 	plain := startServer(t, serverConfig{})
@@ -246,8 +247,9 @@ func TestPrivateNetwork(t *testing.T) {
 	}
 }
 
-// TestCrossOriginProtection sends the state-changing POSTs from other origins: they
-// get 403 and no cookie, while the allowed origin and non-browser clients pass.
+// TestCrossOriginProtection sends the state-changing POSTs from other origins:
+// they get 403 and no cookie, while the allowed origin and non-browser clients
+// pass.
 func TestCrossOriginProtection(t *testing.T) {
 	t.Parallel()
 	s := startServer(t, serverConfig{})

@@ -39,8 +39,8 @@ func TestLargeHeaders(t *testing.T) {
 	}
 }
 
-// TestSlowHeaders opens a connection, sends half a request line and then nothing:
-// the server hangs up after its 5 s ReadHeaderTimeout.
+// TestSlowHeaders opens a connection, sends half a request line and then
+// nothing: the server hangs up after its 5 s ReadHeaderTimeout.
 func TestSlowHeaders(t *testing.T) {
 	t.Parallel()
 	s := startServer(t, serverConfig{})
@@ -72,8 +72,8 @@ func TestSlowHeaders(t *testing.T) {
 	}
 }
 
-// TestLogsHoldNoSecrets walks set, get and clear, then checks the log: one request
-// line per request, and never the cookie value or the token.
+// TestLogsHoldNoSecrets walks set, get and clear, then checks the log: one
+// request line per request, and never the cookie value or the token.
 func TestLogsHoldNoSecrets(t *testing.T) {
 	t.Parallel()
 	s := startServer(t, serverConfig{})
@@ -111,15 +111,16 @@ func TestLogsHoldNoSecrets(t *testing.T) {
 	}
 }
 
-// TestShutdownWithOpenConn opens a connection that sends nothing yet, as a browser's
-// preconnect does, then sends SIGTERM: the shutdown should still end with exit 0.
+// TestShutdownWithOpenConn opens a connection that sends nothing yet, as a
+// browser's preconnect does, then sends SIGTERM: the shutdown should still end
+// with exit 0.
 func TestShutdownWithOpenConn(t *testing.T) {
 	t.Parallel()
 	s := startServer(t, serverConfig{})
 
-	// net/http counts a silent connection as idle once it is 5 whole seconds old by
-	// the clock's second; dialing early in a second keeps the outcome from depending
-	// on where in the second the test happens to run.
+	// net/http counts a silent connection as idle once it is 5 whole seconds
+	// old by the clock's second; dialing early in a second keeps the outcome
+	// from depending on where in the second the test happens to run.
 	time.Sleep(time.Until(time.Now().Truncate(time.Second).Add(time.Second + 50*time.Millisecond)))
 	conn, err := net.Dial("tcp", strings.TrimPrefix(s.url, "http://"))
 	if err != nil {
@@ -127,7 +128,7 @@ func TestShutdownWithOpenConn(t *testing.T) {
 	}
 	defer conn.Close()
 
-	exited, err, took := s.terminate(t, 12*time.Second)
+	exited, took, err := s.terminate(t, 12*time.Second)
 	switch {
 	case !exited:
 		t.Fatalf("still running %v after SIGTERM, want a graceful exit", took)
@@ -139,9 +140,9 @@ func TestShutdownWithOpenConn(t *testing.T) {
 
 // TestPostBodyCapped sends bodies around the 1 KiB cap of the POST endpoints.
 //
-// The client asks for 100-continue, as upload clients do, so that it sends no body
-// the server has already refused: with "Connection: close" the server would hang up
-// while the body is still being written.
+// The client asks for 100-continue, as upload clients do, so that it sends no
+// body the server has already refused: with "Connection: close" the server
+// would hang up while the body is still being written.
 func TestPostBodyCapped(t *testing.T) {
 	t.Parallel()
 	s := startServer(t, serverConfig{})

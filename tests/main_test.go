@@ -1,7 +1,9 @@
-// Package tests runs the corscookie binary on loopback ports and talks HTTP to it.
+// Package tests runs the corscookie binary on loopback ports and talks HTTP to
+// it.
 //
-// The router lives in package main, so these tests cannot import it: TestMain builds
-// the binary once (or takes CORSCOOKIE_BIN), and each test starts its own processes.
+// The router lives in package main, so these tests cannot import it: TestMain
+// builds the binary once (or takes CORSCOOKIE_BIN), and each test starts its
+// own processes.
 package tests
 
 import (
@@ -43,7 +45,8 @@ func TestMain(m *testing.M) {
 	os.Exit(runTests(m))
 }
 
-// runTests builds the binary unless CORSCOOKIE_BIN names one, then runs the tests.
+// runTests builds the binary unless CORSCOOKIE_BIN names one, then runs the
+// tests.
 func runTests(m *testing.M) int {
 	if bin := os.Getenv("CORSCOOKIE_BIN"); bin != "" {
 		binPath = bin
@@ -67,8 +70,9 @@ func runTests(m *testing.M) int {
 	return m.Run()
 }
 
-// processEnv is the whole environment of a corscookie process: a private HOME, and
-// extra, so that no CORSCOOKIE_ variable leaks in from the outer environment.
+// processEnv is the whole environment of a corscookie process: a private HOME,
+// and extra, so that no CORSCOOKIE_ variable leaks in from the outer
+// environment.
 func processEnv(home string, extra []string) []string {
 	return append([]string{"HOME=" + home, "XDG_CONFIG_HOME=" + home}, extra...)
 }
@@ -100,8 +104,8 @@ type server struct {
 	stopOnce sync.Once
 }
 
-// startServer starts corscookie, waits for its "listening" line and stops it with
-// SIGTERM when the test ends, checking that it exits 0 in time.
+// startServer starts corscookie, waits for its "listening" line and stops it
+// with SIGTERM when the test ends, checking that it exits 0 in time.
 func startServer(t *testing.T, cfg serverConfig) *server {
 	t.Helper()
 	if cfg.keysFile == "" {
@@ -132,8 +136,8 @@ func startServer(t *testing.T, cfg serverConfig) *server {
 	return s
 }
 
-// readLogs copies stderr into s.logs, sends the api field of the "listening" line,
-// and reaps the process once stderr is closed.
+// readLogs copies stderr into s.logs, sends the api field of the "listening"
+// line, and reaps the process once stderr is closed.
 func (s *server) readLogs(r io.Reader, listening chan<- string) {
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 64<<10), 1<<20)
@@ -156,11 +160,11 @@ func (s *server) readLogs(r io.Reader, listening chan<- string) {
 	close(s.done)
 }
 
-// stop sends SIGTERM and checks that the process exits 0 within stopTimeout: the
-// graceful shutdown. It is safe to call more than once.
+// stop sends SIGTERM and checks that the process exits 0 within stopTimeout:
+// the graceful shutdown. It is safe to call more than once.
 func (s *server) stop(t *testing.T) {
 	t.Helper()
-	exited, err, _ := s.terminate(t, stopTimeout)
+	exited, _, err := s.terminate(t, stopTimeout)
 	switch {
 	case !exited:
 		t.Errorf("still running %v after SIGTERM, want a graceful exit", stopTimeout)
@@ -173,7 +177,7 @@ func (s *server) stop(t *testing.T) {
 // process after that. It reports whether the process exited in time, its Wait
 // error and how long it took; later calls report exited and nothing else.
 func (s *server) terminate(t *testing.T, limit time.Duration) (
-	exited bool, err error, took time.Duration) {
+	exited bool, took time.Duration, err error) {
 	t.Helper()
 	exited = true
 	s.stopOnce.Do(func() {
@@ -191,7 +195,7 @@ func (s *server) terminate(t *testing.T, limit time.Duration) (
 			exited, took = false, limit
 		}
 	})
-	return exited, err, took
+	return exited, took, err
 }
 
 // stderr returns everything the process has written to stderr so far.
@@ -247,8 +251,8 @@ type exitResult struct {
 	stderr string
 }
 
-// runToExit runs corscookie with a fresh key file and waits up to exitTimeout for it
-// to exit on its own.
+// runToExit runs corscookie with a fresh key file and waits up to exitTimeout
+// for it to exit on its own.
 func runToExit(t *testing.T, env, args []string) exitResult {
 	t.Helper()
 	keys := filepath.Join(t.TempDir(), "keys")
@@ -312,7 +316,8 @@ func writeKeysFile(t *testing.T, mode os.FileMode, keys string) string {
 	return path
 }
 
-// newJarClient returns a client that keeps cookies and does not follow redirects.
+// newJarClient returns a client that keeps cookies and does not follow
+// redirects.
 func newJarClient(t *testing.T) *http.Client {
 	t.Helper()
 	jar, err := cookiejar.New(nil)
@@ -334,8 +339,9 @@ func noRedirect(*http.Request, []*http.Request) error {
 
 // rawClient has no jar: each request carries exactly the headers the test sets.
 //
-// Neither client keeps connections alive: a spare connection the transport dialed
-// but never used would hold up the server's shutdown (see TestShutdownWithOpenConn).
+// Neither client keeps connections alive: a spare connection the transport
+// dialed but never used would hold up the server's shutdown (see
+// TestShutdownWithOpenConn).
 var rawClient = &http.Client{
 	Timeout:       10 * time.Second,
 	CheckRedirect: noRedirect,
@@ -381,7 +387,8 @@ func fromOrigin(origin string, kv ...string) http.Header {
 	return h
 }
 
-// jsonBody decodes a flat JSON object of strings; it fails the test on anything else.
+// jsonBody decodes a flat JSON object of strings; it fails the test on anything
+// else.
 func jsonBody(t *testing.T, r result) map[string]string {
 	t.Helper()
 	var m map[string]string
@@ -415,7 +422,8 @@ func setCookies(r result) []setCookie {
 	return out
 }
 
-// oneSetCookie returns the only Set-Cookie header of r, failing the test otherwise.
+// oneSetCookie returns the only Set-Cookie header of r, failing the test
+// otherwise.
 func oneSetCookie(t *testing.T, r result) setCookie {
 	t.Helper()
 	cs := setCookies(r)
@@ -425,8 +433,8 @@ func oneSetCookie(t *testing.T, r result) setCookie {
 	return cs[0]
 }
 
-// checkCookieAttrs checks the attributes of a token cookie written under the default
-// policy, with the given Max-Age.
+// checkCookieAttrs checks the attributes of a token cookie written under the
+// default policy, with the given Max-Age.
 func checkCookieAttrs(t *testing.T, c setCookie, maxAge string) {
 	t.Helper()
 	want := map[string]string{"path": "/", "httponly": "", "samesite": "Lax", "max-age": maxAge}
@@ -466,7 +474,8 @@ func varyHas(r result, name string) bool {
 	return false
 }
 
-// checkCORSAllowed checks the headers an allowed origin gets on an actual request.
+// checkCORSAllowed checks the headers an allowed origin gets on an actual
+// request.
 func checkCORSAllowed(t *testing.T, r result) {
 	t.Helper()
 	if got := r.header.Get("Access-Control-Allow-Origin"); got != allowedOrigin {

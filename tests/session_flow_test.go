@@ -23,7 +23,8 @@ var (
 	bodyRetrieved = "Cookie retrieved!"
 )
 
-// cookieHeader returns a header from the allowed origin carrying a raw Cookie line.
+// cookieHeader returns a header from the allowed origin carrying a raw Cookie
+// line.
 func cookieHeader(cookie string) http.Header {
 	return fromOrigin(allowedOrigin, "Cookie", cookie)
 }
@@ -38,8 +39,8 @@ func issue(t *testing.T, s *server) string {
 	return oneSetCookie(t, r).value
 }
 
-// readToken sends value as the user_token cookie to /get-cookie and returns the token,
-// failing the test unless the answer is 200.
+// readToken sends value as the user_token cookie to /get-cookie and returns the
+// token, failing the test unless the answer is 200.
 func readToken(t *testing.T, s *server, value string) (string, result) {
 	t.Helper()
 	r := do(t, rawClient, http.MethodGet, s.url+"/get-cookie", cookieHeader("user_token="+value))
@@ -62,7 +63,8 @@ func checkRetrieved(t *testing.T, r result) string {
 	return body["token"]
 }
 
-// checkClearing checks that r deletes the token cookie with the same attributes.
+// checkClearing checks that r deletes the token cookie with the same
+// attributes.
 func checkClearing(t *testing.T, r result) {
 	t.Helper()
 	c := oneSetCookie(t, r)
@@ -72,8 +74,9 @@ func checkClearing(t *testing.T, r result) {
 	checkCookieAttrs(t, c, "0")
 }
 
-// TestSessionFlow walks set, get, set by POST, clear and get with a browser-like
-// client, checking bodies, cookie attributes and CORS headers at each step.
+// TestSessionFlow walks set, get, set by POST, clear and get with a
+// browser-like client, checking bodies, cookie attributes and CORS headers at
+// each step.
 func TestSessionFlow(t *testing.T) {
 	t.Parallel()
 	s := startServer(t, serverConfig{})
@@ -162,8 +165,8 @@ func mustJSON(m map[string]string) string {
 	return "{" + strings.Join(parts, ",") + "}\n"
 }
 
-// TestTamperedCookie sends altered cookie values: each is refused with a clearing
-// cookie, never a 500.
+// TestTamperedCookie sends altered cookie values: each is refused with a
+// clearing cookie, never a 500.
 func TestTamperedCookie(t *testing.T) {
 	t.Parallel()
 	s := startServer(t, serverConfig{})
@@ -221,7 +224,8 @@ func flip(b byte) byte {
 	return 'A'
 }
 
-// TestExpiredCookie sends a value after its signed lifetime: 401 expired_cookie.
+// TestExpiredCookie sends a value after its signed lifetime: 401
+// expired_cookie.
 func TestExpiredCookie(t *testing.T) {
 	t.Parallel()
 	s := startServer(t, serverConfig{args: []string{"-max-age", "1s"}})
@@ -246,8 +250,9 @@ func TestExpiredCookie(t *testing.T) {
 	}
 }
 
-// TestKeyRotation issues a cookie under key A, reads it under "B,A" (which issues it
-// again under B), then checks that B alone accepts the new value and not the old one.
+// TestKeyRotation issues a cookie under key A, reads it under "B,A" (which
+// issues it again under B), then checks that B alone accepts the new value and
+// not the old one.
 func TestKeyRotation(t *testing.T) {
 	t.Parallel()
 	a, b := newKey(), newKey()
@@ -288,8 +293,8 @@ func TestKeyRotation(t *testing.T) {
 	checkClearing(t, r)
 }
 
-// TestRestartKeepsCookie restarts the server on the same key file: the browser's
-// cookie still verifies and carries the same token.
+// TestRestartKeepsCookie restarts the server on the same key file: the
+// browser's cookie still verifies and carries the same token.
 func TestRestartKeepsCookie(t *testing.T) {
 	t.Parallel()
 	c := newJarClient(t)
@@ -310,8 +315,8 @@ func TestRestartKeepsCookie(t *testing.T) {
 	}
 }
 
-// TestSeveralCookies sends more than one user_token cookie: the first that verifies
-// wins.
+// TestSeveralCookies sends more than one user_token cookie: the first that
+// verifies wins.
 func TestSeveralCookies(t *testing.T) {
 	t.Parallel()
 	s := startServer(t, serverConfig{})
@@ -349,8 +354,8 @@ func TestSeveralCookies(t *testing.T) {
 	}
 }
 
-// TestErrorResponsesCarryCORS checks that error answers are JSON the page can read:
-// CORS headers for the allowed origin, Vary: Origin and, for 405, Allow.
+// TestErrorResponsesCarryCORS checks that error answers are JSON the page can
+// read: CORS headers for the allowed origin, Vary: Origin and, for 405, Allow.
 func TestErrorResponsesCarryCORS(t *testing.T) {
 	t.Parallel()
 	s := startServer(t, serverConfig{})

@@ -19,8 +19,9 @@ func b64(n int) string {
 	return base64.RawURLEncoding.EncodeToString(b)
 }
 
-// TestStartupRefused runs corscookie with settings browsers would not honour or that
-// are unsafe: it exits 2 at once, naming the setting and saying how to fix it.
+// TestStartupRefused runs corscookie with settings browsers would not honour or
+// that are unsafe: it exits 2 at once, naming the setting and saying how to fix
+// it.
 func TestStartupRefused(t *testing.T) {
 	t.Parallel()
 	origins := func(o string) []string { return []string{"-origins", o} }
@@ -126,7 +127,8 @@ func TestStartupRefused(t *testing.T) {
 	}
 }
 
-// TestSameSiteNoneSecure starts with -samesite none -secure and checks the cookie.
+// TestSameSiteNoneSecure starts with -samesite none -secure and checks the
+// cookie.
 func TestSameSiteNoneSecure(t *testing.T) {
 	t.Parallel()
 	s := startServer(t, serverConfig{args: []string{"-samesite", "none", "-secure"}})
@@ -140,8 +142,8 @@ func TestSameSiteNoneSecure(t *testing.T) {
 	}
 }
 
-// TestKeysEnvWinsOverFile sets CORSCOOKIE_KEYS and -keys-file: the environment wins,
-// the file is not created, and the key is not logged.
+// TestKeysEnvWinsOverFile sets CORSCOOKIE_KEYS and -keys-file: the environment
+// wins, the file is not created, and the key is not logged.
 func TestKeysEnvWinsOverFile(t *testing.T) {
 	t.Parallel()
 	key := newKey()
@@ -164,8 +166,8 @@ func TestKeysEnvWinsOverFile(t *testing.T) {
 	}
 }
 
-// TestNewKeyFile starts with a key file that does not exist: corscookie creates it
-// with mode 0600, and the key in it is not logged.
+// TestNewKeyFile starts with a key file that does not exist: corscookie creates
+// it with mode 0600, and the key in it is not logged.
 func TestNewKeyFile(t *testing.T) {
 	t.Parallel()
 	keysFile := filepath.Join(t.TempDir(), "conf", "keys")

@@ -1,10 +1,12 @@
-// Package nginx_test runs Debian's nginx, configured by deploy/nginx.conf, in front of two
-// corscookie processes on loopback ports, and checks what several instances promise:
-// a cookie set through one verifies on the other, a rolling key rotation logs nobody out,
-// a restart loses no request, and X-Forwarded-Proto counts from a trusted proxy only.
+// Package nginx_test runs Debian's nginx, configured by deploy/nginx.conf, in
+// front of two corscookie processes on loopback ports, and checks what several
+// instances promise: a cookie set through one verifies on the other, a rolling
+// key rotation logs nobody out, a restart loses no request, and
+// X-Forwarded-Proto counts from a trusted proxy only.
 //
-// TestMain builds the binary once (or takes CORSCOOKIE_BIN). nginx is NGINX_BIN, or
-// /usr/sbin/nginx; without it the tests are skipped (.ci/run installs it).
+// TestMain builds the binary once (or takes CORSCOOKIE_BIN). nginx is
+// NGINX_BIN, or /usr/sbin/nginx; without it the tests are skipped (.ci/run
+// installs it).
 package nginx_test
 
 import (
@@ -42,8 +44,8 @@ const (
 	stopTimeout  = 5 * time.Second
 )
 
-// failTimeout is fail_timeout in deploy/nginx.conf: how long nginx leaves out an instance
-// that refused a connection.
+// failTimeout is fail_timeout in deploy/nginx.conf: how long nginx leaves out
+// an instance that refused a connection.
 const failTimeout = 2 * time.Second
 
 // binPath is the corscookie binary under test.
@@ -53,7 +55,8 @@ func TestMain(m *testing.M) {
 	os.Exit(runTests(m))
 }
 
-// runTests builds the binary unless CORSCOOKIE_BIN names one, then runs the tests.
+// runTests builds the binary unless CORSCOOKIE_BIN names one, then runs the
+// tests.
 func runTests(m *testing.M) int {
 	if bin := os.Getenv("CORSCOOKIE_BIN"); bin != "" {
 		binPath = bin
@@ -95,8 +98,8 @@ func freePort(t *testing.T) int {
 	return ln.Addr().(*net.TCPAddr).Port
 }
 
-// instance is one corscookie API on a fixed loopback port, which may be restarted with
-// other keys. Its logs are kept across restarts.
+// instance is one corscookie API on a fixed loopback port, which may be
+// restarted with other keys. Its logs are kept across restarts.
 type instance struct {
 	name string
 	port int
@@ -110,7 +113,8 @@ type instance struct {
 	err   error         // cmd's Wait error, set before done is closed
 }
 
-// startInstance starts corscookie with the keys and flags, and stops it when the test ends.
+// startInstance starts corscookie with the keys and flags, and stops it when
+// the test ends.
 func startInstance(t *testing.T, name, keys string, args ...string) *instance {
 	t.Helper()
 	in := &instance{name: name, port: freePort(t), args: args}
@@ -154,8 +158,8 @@ func (in *instance) start(t *testing.T, keys string) {
 	}
 }
 
-// readLogs copies stderr into in.logs, closes listening at the "listening" line, and
-// reaps the process once stderr is closed.
+// readLogs copies stderr into in.logs, closes listening at the "listening"
+// line, and reaps the process once stderr is closed.
 func (in *instance) readLogs(r io.Reader, cmd *exec.Cmd, done, listening chan struct{}) {
 	sc := bufio.NewScanner(r)
 	for sc.Scan() {
@@ -173,8 +177,8 @@ func (in *instance) readLogs(r io.Reader, cmd *exec.Cmd, done, listening chan st
 	close(done)
 }
 
-// stop sends SIGTERM and wants exit status 0 within stopTimeout. Stopping a stopped
-// instance does nothing.
+// stop sends SIGTERM and wants exit status 0 within stopTimeout. Stopping a
+// stopped instance does nothing.
 func (in *instance) stop(t *testing.T) {
 	t.Helper()
 	in.mu.Lock()
@@ -209,11 +213,13 @@ func (in *instance) restart(t *testing.T, keys string) {
 	in.start(t, keys)
 }
 
-// waitServing waits until the current process has answered a request for path, which
-// through nginx means nginx has it back in rotation. Something must be sending requests.
+// waitServing waits until the current process has answered a request for path,
+// which through nginx means nginx has it back in rotation. Something must be
+// sending requests.
 func (in *instance) waitServing(t *testing.T, path string) {
 	t.Helper()
-	// nginx counts fail_timeout in whole seconds: an instance may be left out up to 1 s more.
+	// nginx counts fail_timeout in whole seconds: an instance may be left out
+	// up to 1 s more.
 	deadline := time.Now().Add(failTimeout + 3*time.Second)
 	for len(in.requestsSinceStart(path)) == 0 {
 		if time.Now().After(deadline) {
@@ -223,7 +229,8 @@ func (in *instance) waitServing(t *testing.T, path string) {
 	}
 }
 
-// requestsSinceStart returns the request log lines for path of the current process.
+// requestsSinceStart returns the request log lines for path of the current
+// process.
 func (in *instance) requestsSinceStart(path string) []requestLine {
 	in.mu.Lock()
 	logs := in.logs.String()[in.since:]
@@ -231,7 +238,8 @@ func (in *instance) requestsSinceStart(path string) []requestLine {
 	return requestLines(logs, path)
 }
 
-// stderr returns everything the instance has written to stderr, across restarts.
+// stderr returns everything the instance has written to stderr, across
+// restarts.
 func (in *instance) stderr() string {
 	in.mu.Lock()
 	defer in.mu.Unlock()
@@ -261,8 +269,8 @@ func requestLines(logs, path string) []requestLine {
 	return out
 }
 
-// waitRequests waits up to 3 s for n request lines for path: lines are written after
-// the response, and read asynchronously.
+// waitRequests waits up to 3 s for n request lines for path: lines are written
+// after the response, and read asynchronously.
 func (in *instance) waitRequests(path string, n int) []requestLine {
 	deadline := time.Now().Add(3 * time.Second)
 	for {
@@ -300,8 +308,8 @@ func nginxBin(t *testing.T) string {
 	return ""
 }
 
-// startProxy runs nginx in front of the instances, every file of it in t.TempDir(), and
-// stops it with SIGQUIT (graceful) when the test ends.
+// startProxy runs nginx in front of the instances, every file of it in
+// t.TempDir(), and stops it with SIGQUIT (graceful) when the test ends.
 func startProxy(t *testing.T, a, b *instance) *proxy {
 	t.Helper()
 	bin := nginxBin(t)
@@ -344,7 +352,8 @@ func startProxy(t *testing.T, a, b *instance) *proxy {
 	}
 }
 
-// writeCert makes a self-signed certificate for 127.0.0.1 and the pool that trusts it.
+// writeCert makes a self-signed certificate for 127.0.0.1 and the pool that
+// trusts it.
 func (p *proxy) writeCert(t *testing.T) (certFile, keyFile string) {
 	t.Helper()
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
@@ -394,8 +403,8 @@ func writePEM(t *testing.T, path, blockType string, der []byte) {
 	}
 }
 
-// writeConfig writes nginx.conf, which keeps every file of nginx in p.dir and includes
-// deploy/nginx.conf with its placeholders replaced.
+// writeConfig writes nginx.conf, which keeps every file of nginx in p.dir and
+// includes deploy/nginx.conf with its placeholders replaced.
 func (p *proxy) writeConfig(t *testing.T, port int, certFile, keyFile string, a, b int) {
 	t.Helper()
 	example, err := os.ReadFile("../../deploy/nginx.conf")
@@ -439,8 +448,8 @@ http {
 	}
 }
 
-// transport trusts the proxy's certificate and keeps no connection alive, so each
-// request is a new connection through nginx.
+// transport trusts the proxy's certificate and keeps no connection alive, so
+// each request is a new connection through nginx.
 func (p *proxy) transport() *http.Transport {
 	return &http.Transport{
 		TLSClientConfig:   &tls.Config{RootCAs: p.roots},
@@ -448,7 +457,8 @@ func (p *proxy) transport() *http.Transport {
 	}
 }
 
-// jarClient returns a client that trusts the proxy and keeps cookies, re-issued ones too.
+// jarClient returns a client that trusts the proxy and keeps cookies, re-issued
+// ones too.
 func (p *proxy) jarClient(t *testing.T) *http.Client {
 	t.Helper()
 	jar, err := cookiejar.New(nil)
@@ -497,8 +507,8 @@ func startPair(t *testing.T, keys string) *pair {
 	return &pair{a: a, b: b, proxy: startProxy(t, a, b)}
 }
 
-// logs returns the last lines of both instances' logs and of nginx's error log, for
-// failure messages.
+// logs returns the last lines of both instances' logs and of nginx's error log,
+// for failure messages.
 func (p *pair) logs() string {
 	return fmt.Sprintf("instance A, last lines:\n%s\ninstance B, last lines:\n%s\n"+
 		"nginx error.log, last lines:\n%s", tail(p.a.stderr()), tail(p.b.stderr()),
@@ -540,7 +550,8 @@ func call(c *http.Client, method, url string, h http.Header) (answer, error) {
 	return answer{res.StatusCode, body.Token}, nil
 }
 
-// mustCall is call that fails the test on a transport error or an unexpected status.
+// mustCall is call that fails the test on a transport error or an unexpected
+// status.
 func mustCall(t *testing.T, c *http.Client, method, url string, h http.Header,
 	want int) answer {
 	t.Helper()

@@ -11,9 +11,10 @@ import (
 	"time"
 )
 
-// TestCookieAcrossInstances sets a cookie through nginx and reads it back many times:
-// both instances answer, each verifies it, and each believes nginx's X-Forwarded-Proto.
-// A cookie set on instance A directly verifies on instance B directly.
+// TestCookieAcrossInstances sets a cookie through nginx and reads it back many
+// times: both instances answer, each verifies it, and each believes nginx's
+// X-Forwarded-Proto. A cookie set on instance A directly verifies on instance B
+// directly.
 func TestCookieAcrossInstances(t *testing.T) {
 	p := startPair(t, newKey())
 	c := p.proxy.jarClient(t)
@@ -31,7 +32,8 @@ func TestCookieAcrossInstances(t *testing.T) {
 			}
 		}
 
-		// Round robin: 20 gets, at least a few on each instance, all over HTTPS.
+		// Round robin: 20 gets, at least a few on each instance, all over
+		// HTTPS.
 		for _, in := range []*instance{p.a, p.b} {
 			lines := in.waitRequests("/get-cookie", 5)
 			if len(lines) < 5 {
@@ -67,15 +69,16 @@ func TestCookieAcrossInstances(t *testing.T) {
 	})
 }
 
-// TestRollingKeyRotation rotates from key K1 to K2 the way the README says, one instance
-// at a time: add K2 second everywhere, make it first, then drop K1. Clients calling
-// get-cookie all along keep their session: they store the cookie an instance re-issues
-// under K2, so none of them ever gets 401.
+// TestRollingKeyRotation rotates from key K1 to K2 the way the README says, one
+// instance at a time: add K2 second everywhere, make it first, then drop K1.
+// Clients calling get-cookie all along keep their session: they store the
+// cookie an instance re-issues under K2, so none of them ever gets 401.
 func TestRollingKeyRotation(t *testing.T) {
 	k1, k2 := newKey(), newKey()
 	p := startPair(t, k1)
 
-	// Each client sets its cookie under K1, then reads it until the rotation is over.
+	// Each client sets its cookie under K1, then reads it until the rotation is
+	// over.
 	const clients = 4
 	tokens := make([]string, clients)
 	jars := make([]*http.Client, clients)
@@ -106,7 +109,8 @@ func TestRollingKeyRotation(t *testing.T) {
 	}
 	l.stopAndCheck(t, p)
 
-	// Every client now holds a cookie only K2 verifies: an instance with K1 alone refuses it.
+	// Every client now holds a cookie only K2 verifies: an instance with K1
+	// alone refuses it.
 	old := startInstance(t, "instance with K1 only", k1)
 	c := jars[0].Jar.Cookies(mustParse(t, p.proxy.url))
 	if len(c) != 1 {
@@ -117,9 +121,9 @@ func TestRollingKeyRotation(t *testing.T) {
 		http.StatusUnauthorized)
 }
 
-// TestRestartUnderLoad restarts instance A while workers call get-cookie through nginx:
-// not one request fails. A stays down for a second, so nginx meets refused connections
-// and moves those requests to B.
+// TestRestartUnderLoad restarts instance A while workers call get-cookie
+// through nginx: not one request fails. A stays down for a second, so nginx
+// meets refused connections and moves those requests to B.
 func TestRestartUnderLoad(t *testing.T) {
 	keys := newKey()
 	p := startPair(t, keys)
@@ -151,8 +155,8 @@ func TestRestartUnderLoad(t *testing.T) {
 	}
 }
 
-// TestForwardedProto checks that an instance believes X-Forwarded-Proto from a trusted
-// proxy only: the request log's scheme field says which it believed.
+// TestForwardedProto checks that an instance believes X-Forwarded-Proto from a
+// trusted proxy only: the request log's scheme field says which it believed.
 func TestForwardedProto(t *testing.T) {
 	tests := []struct {
 		name    string
@@ -217,7 +221,8 @@ func startLoad(t *testing.T, n int, f func(int) error) *load {
 	return l
 }
 
-// stopAndCheck stops the workers and wants no failure and a fair number of calls.
+// stopAndCheck stops the workers and wants no failure and a fair number of
+// calls.
 func (l *load) stopAndCheck(t *testing.T, p *pair) {
 	t.Helper()
 	close(l.stop)
