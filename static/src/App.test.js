@@ -161,6 +161,7 @@ describe('cookie buttons', () => {
     const wrapper = await mountApp()
     await press(wrapper, c.name)
     expect(status(wrapper).find('.message').text()).toBe(c.expected)
+    expect(status(wrapper).classes('error')).toBe(c.status >= 400)
     expect(button(wrapper, c.name).attributes('aria-disabled')).toBe('false')
   })
 
