@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/corscookie/corscookie/tests/testbin"
 )
 
 // Short load runs: bounded in time, few connections, loopback only.
@@ -27,8 +29,7 @@ func TestMain(m *testing.M) {
 	os.Exit(runTests(m))
 }
 
-// runTests builds the baseline, and corscookie unless CORSCOOKIE_BIN names it, then
-// runs the tests.
+// runTests builds the baseline and gets corscookie, then runs the tests.
 func runTests(m *testing.M) int {
 	dir, err := os.MkdirTemp("", "corscookie-bench-")
 	if err != nil {
@@ -37,29 +38,20 @@ func runTests(m *testing.M) int {
 	}
 	defer os.RemoveAll(dir)
 
-	corscookieBin = os.Getenv("CORSCOOKIE_BIN")
-	if corscookieBin == "" {
-		corscookieBin = filepath.Join(dir, "corscookie")
-		if err := goBuild(corscookieBin, ".."); err != nil {
-			return 1
-		}
+	bin, cleanup, err := testbin.Build("..")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "bench:", err)
+		return 1
 	}
+	defer cleanup()
+	corscookieBin = bin
+
 	baselineBin = filepath.Join(dir, "baseline")
-	if err := goBuild(baselineBin, "./baseline"); err != nil {
+	if err := testbin.GoBuild(baselineBin, "./baseline"); err != nil {
+		fmt.Fprintln(os.Stderr, "bench:", err)
 		return 1
 	}
 	return m.Run()
-}
-
-// goBuild builds the package pkg into out, its errors on stderr.
-func goBuild(out, pkg string) error {
-	cmd := exec.Command("go", "build", "-o", out, pkg)
-	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
-	if err := cmd.Run(); err != nil {
-		fmt.Fprintln(os.Stderr, "bench: go build", pkg+":", err)
-		return err
-	}
-	return nil
 }
 
 // needWrk fails the test when wrk is not installed.

@@ -10,8 +10,6 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"crypto/rand"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -26,6 +24,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/corscookie/corscookie/tests/testbin"
 )
 
 // allowedOrigin is the origin corscookie allows when -origins is not given.
@@ -45,28 +45,16 @@ func TestMain(m *testing.M) {
 	os.Exit(runTests(m))
 }
 
-// runTests builds the binary unless CORSCOOKIE_BIN names one, then runs the
-// tests.
+// runTests gets the binary under test, then runs the tests.
 func runTests(m *testing.M) int {
-	if bin := os.Getenv("CORSCOOKIE_BIN"); bin != "" {
-		binPath = bin
-		return m.Run()
-	}
-
-	dir, err := os.MkdirTemp("", "corscookie-tests-")
+	path, cleanup, err := testbin.Build("..")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "tests:", err)
 		return 1
 	}
-	defer os.RemoveAll(dir)
+	defer cleanup()
 
-	binPath = filepath.Join(dir, "corscookie")
-	build := exec.Command("go", "build", "-o", binPath, "..")
-	build.Stdout, build.Stderr = os.Stderr, os.Stderr
-	if err := build.Run(); err != nil {
-		fmt.Fprintln(os.Stderr, "tests: go build:", err)
-		return 1
-	}
+	binPath = path
 	return m.Run()
 }
 
@@ -294,13 +282,6 @@ func runBinary(t *testing.T, env, args []string) exitResult {
 		t.Fatalf("run corscookie: %v", err)
 	}
 	return res
-}
-
-// newKey returns a fresh key list entry: base64url of 32 random bytes.
-func newKey() string {
-	b := make([]byte, 32)
-	rand.Read(b)
-	return base64.RawURLEncoding.EncodeToString(b)
 }
 
 // writeKeysFile writes a key file of the given mode in t.TempDir().

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/corscookie/corscookie/session"
 )
 
 // tokenPattern is a token: 32 random bytes in base64url without padding.
@@ -255,7 +257,7 @@ func TestExpiredCookie(t *testing.T) {
 // not the old one.
 func TestKeyRotation(t *testing.T) {
 	t.Parallel()
-	a, b := newKey(), newKey()
+	a, b := session.NewKey(), session.NewKey()
 
 	sa := startServer(t, serverConfig{env: []string{"CORSCOOKIE_KEYS=" + a}})
 	oldValue := issue(t, sa)

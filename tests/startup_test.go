@@ -10,6 +10,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/corscookie/corscookie/session"
 )
 
 // b64 returns base64url of n random bytes.
@@ -109,7 +111,7 @@ func TestStartupRefused(t *testing.T) {
 			t.Parallel()
 			var res exitResult
 			if tt.keysMode != 0 {
-				path := writeKeysFile(t, tt.keysMode, newKey())
+				path := writeKeysFile(t, tt.keysMode, session.NewKey())
 				res = runToExitWithKeys(t, path, tt.env, tt.args)
 			} else {
 				res = runToExit(t, tt.env, tt.args)
@@ -146,7 +148,7 @@ func TestSameSiteNoneSecure(t *testing.T) {
 // wins, the file is not created, and the key is not logged.
 func TestKeysEnvWinsOverFile(t *testing.T) {
 	t.Parallel()
-	key := newKey()
+	key := session.NewKey()
 	keysFile := filepath.Join(t.TempDir(), "keys")
 	s := startServer(t, serverConfig{keysFile: keysFile, env: []string{"CORSCOOKIE_KEYS=" + key}})
 	readToken(t, s, issue(t, s))

@@ -18,7 +18,6 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
-	"encoding/base64"
 	"encoding/json"
 	"encoding/pem"
 	"errors"
@@ -36,6 +35,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/corscookie/corscookie/tests/testbin"
 )
 
 // Time limits for the processes under test.
@@ -55,36 +56,17 @@ func TestMain(m *testing.M) {
 	os.Exit(runTests(m))
 }
 
-// runTests builds the binary unless CORSCOOKIE_BIN names one, then runs the
-// tests.
+// runTests gets the binary under test, then runs the tests.
 func runTests(m *testing.M) int {
-	if bin := os.Getenv("CORSCOOKIE_BIN"); bin != "" {
-		binPath = bin
-		return m.Run()
-	}
-
-	dir, err := os.MkdirTemp("", "corscookie-nginx-")
+	path, cleanup, err := testbin.Build("../..")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "nginx tests:", err)
 		return 1
 	}
-	defer os.RemoveAll(dir)
+	defer cleanup()
 
-	binPath = filepath.Join(dir, "corscookie")
-	build := exec.Command("go", "build", "-o", binPath, "../..")
-	build.Stdout, build.Stderr = os.Stderr, os.Stderr
-	if err := build.Run(); err != nil {
-		fmt.Fprintln(os.Stderr, "nginx tests: go build:", err)
-		return 1
-	}
+	binPath = path
 	return m.Run()
-}
-
-// newKey returns a fresh key: base64url of 32 random bytes.
-func newKey() string {
-	b := make([]byte, 32)
-	rand.Read(b)
-	return base64.RawURLEncoding.EncodeToString(b)
 }
 
 // freePort returns a loopback port that was free a moment ago.

@@ -9,6 +9,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/corscookie/corscookie/session"
 )
 
 // TestCookieAcrossInstances sets a cookie through nginx and reads it back many
@@ -16,7 +18,7 @@ import (
 // X-Forwarded-Proto. A cookie set on instance A directly verifies on instance B
 // directly.
 func TestCookieAcrossInstances(t *testing.T) {
-	p := startPair(t, newKey())
+	p := startPair(t, session.NewKey())
 	c := p.proxy.jarClient(t)
 
 	t.Run("through nginx", func(t *testing.T) {
@@ -74,7 +76,7 @@ func TestCookieAcrossInstances(t *testing.T) {
 // Clients calling get-cookie all along keep their session: they store the
 // cookie an instance re-issues under K2, so none of them ever gets 401.
 func TestRollingKeyRotation(t *testing.T) {
-	k1, k2 := newKey(), newKey()
+	k1, k2 := session.NewKey(), session.NewKey()
 	p := startPair(t, k1)
 
 	// Each client sets its cookie under K1, then reads it until the rotation is
@@ -125,7 +127,7 @@ func TestRollingKeyRotation(t *testing.T) {
 // through nginx: not one request fails. A stays down for a second, so nginx
 // meets refused connections and moves those requests to B.
 func TestRestartUnderLoad(t *testing.T) {
-	keys := newKey()
+	keys := session.NewKey()
 	p := startPair(t, keys)
 	c := p.proxy.jarClient(t)
 	mustCall(t, c, http.MethodPost, p.proxy.url+"/set-cookie", nil, http.StatusOK)
@@ -173,7 +175,7 @@ func TestForwardedProto(t *testing.T) {
 			if tt.trusted != "" {
 				args = []string{"-trusted-proxy", tt.trusted}
 			}
-			in := startInstance(t, "instance", newKey(), args...)
+			in := startInstance(t, "instance", session.NewKey(), args...)
 			h := http.Header{"X-Forwarded-Proto": {"https"}}
 			mustCall(t, http.DefaultClient, http.MethodGet, in.url()+"/healthz", h, http.StatusOK)
 
