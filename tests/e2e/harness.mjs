@@ -33,51 +33,21 @@ function listenOnce() {
 }
 
 // Corscookie is one corscookie process with its API and page, on localhost by default.
-export class Corscookie {
+// Process is a running corscookie binary and the JSON log lines of its stderr.
+export class Process {
   lines = []
 
-  // apiURL is what the page calls: by default this process's own API.
-  // origins are the origins the API allows: by default this process's page.
-  // With hosts ({ api, web }), both listen on 127.0.0.1 and serve HTTPS under those names,
-  // with the certificate -tls-self-signed makes; the browser must map the names to
-  // 127.0.0.1 (see launch). flags are added to the command line.
-  constructor({ apiPort, webPort, apiURL, origins, hosts, flags = [] }) {
-    const scheme = hosts ? 'https' : 'http'
-    const { api, web } = hosts ?? { api: 'localhost', web: 'localhost' }
-    this.hosts = hosts
-    this.ownAPI = `${scheme}://${api}:${apiPort}`
-    this.apiURL = apiURL ?? this.ownAPI
-    this.webURL = `${scheme}://${web}:${webPort}`
-    this.origins = origins ?? [this.webURL]
-    this.flags = flags
-    const listen = hosts ? '127.0.0.1' : 'localhost'
-    this.addrs = { api: `${listen}:${apiPort}`, web: `${listen}:${webPort}` }
-  }
-
-  async start() {
-    this.dir = await mkdtemp(join(tmpdir(), 'corscookie-e2e-'))
-    // -tls-self-signed keeps its certificate under $XDG_CONFIG_HOME/corscookie/tls.
-    const env = { ...process.env, XDG_CONFIG_HOME: this.dir }
-    this.child = spawn(bin, this.args(), { env, stdio: ['ignore', 'ignore', 'pipe'] })
+  // spawn starts the binary with args and waits for its "listening" line. dir becomes
+  // $XDG_CONFIG_HOME, where -tls-self-signed keeps its certificate.
+  async spawn(args, dir) {
+    const env = { ...process.env, XDG_CONFIG_HOME: dir }
+    this.child = spawn(bin, args, { env, stdio: ['ignore', 'ignore', 'pipe'] })
     this.child.on('error', (err) => {
       this.failure = `cannot run ${bin} (make build, or set CORSCOOKIE_BIN): ${err.message}`
     })
     createInterface({ input: this.child.stderr }).on('line', (line) => this.lines.push(line))
     await this.waitForRecord((r) => r.msg === 'listening', { ms: 10_000 })
     return this
-  }
-
-  args() {
-    return [
-      '-api-addr', this.addrs.api,
-      '-web-addr', this.addrs.web,
-      '-api-url', this.apiURL,
-      '-origins', this.origins.join(','),
-      '-keys-file', join(this.dir, 'keys'),
-      '-log-format', 'json',
-      ...(this.hosts ? ['-tls-self-signed', `${this.hosts.web},${this.hosts.api}`] : []),
-      ...this.flags,
-    ]
   }
 
   // records are the JSON log lines written so far, from line number `from` on.
@@ -109,9 +79,10 @@ export class Corscookie {
   }
 
   tail(n = 20) {
-    return `${this.webURL} stderr, last ${n} lines:\n${this.lines.slice(-n).join('\n')}`
+    return `stderr, last ${n} lines:\n${this.lines.slice(-n).join('\n')}`
   }
 
+  // stop sends SIGTERM, and SIGKILL when the process has not exited 5 s later.
   async stop() {
     const { child } = this
     if (child && child.exitCode === null && child.signalCode === null) {
@@ -121,6 +92,54 @@ export class Corscookie {
       await exited
       clearTimeout(timer)
     }
+  }
+}
+
+// Corscookie is one process serving the demo page and the API.
+export class Corscookie extends Process {
+  // apiURL is what the page calls: by default this process's own API.
+  // origins are the origins the API allows: by default this process's page.
+  // With hosts ({ api, web }), both listen on 127.0.0.1 and serve HTTPS under those names,
+  // with the certificate -tls-self-signed makes; the browser must map the names to
+  // 127.0.0.1 (see launch). flags are added to the command line.
+  constructor({ apiPort, webPort, apiURL, origins, hosts, flags = [] }) {
+    super()
+    const scheme = hosts ? 'https' : 'http'
+    const { api, web } = hosts ?? { api: 'localhost', web: 'localhost' }
+    this.hosts = hosts
+    this.ownAPI = `${scheme}://${api}:${apiPort}`
+    this.apiURL = apiURL ?? this.ownAPI
+    this.webURL = `${scheme}://${web}:${webPort}`
+    this.origins = origins ?? [this.webURL]
+    this.flags = flags
+    const listen = hosts ? '127.0.0.1' : 'localhost'
+    this.addrs = { api: `${listen}:${apiPort}`, web: `${listen}:${webPort}` }
+  }
+
+  async start() {
+    this.dir = await mkdtemp(join(tmpdir(), 'corscookie-e2e-'))
+    return this.spawn(this.args(), this.dir)
+  }
+
+  args() {
+    return [
+      '-api-addr', this.addrs.api,
+      '-web-addr', this.addrs.web,
+      '-api-url', this.apiURL,
+      '-origins', this.origins.join(','),
+      '-keys-file', join(this.dir, 'keys'),
+      '-log-format', 'json',
+      ...(this.hosts ? ['-tls-self-signed', `${this.hosts.web},${this.hosts.api}`] : []),
+      ...this.flags,
+    ]
+  }
+
+  tail(n = 20) {
+    return `${this.webURL} ${super.tail(n)}`
+  }
+
+  async stop() {
+    await super.stop()
     if (this.dir) await rm(this.dir, { recursive: true, force: true })
   }
 }

@@ -1,16 +1,14 @@
 // Servers of the doctor matrix: one API and one page per setup, on 127.0.0.1, over HTTP or
 // HTTPS with a certificate for every host name; or the real corscookie binary as the API.
 
-import { execFile, spawn } from 'node:child_process'
+import { execFile } from 'node:child_process'
 import { once } from 'node:events'
 import { readFile } from 'node:fs/promises'
 import { createServer as createHTTP } from 'node:http'
 import { createServer as createHTTPS } from 'node:https'
 import { join } from 'node:path'
-import { createInterface } from 'node:readline'
-import { setTimeout as delay } from 'node:timers/promises'
 import { promisify } from 'node:util'
-import { bin } from '../harness.mjs'
+import { Process } from '../harness.mjs'
 
 const run = promisify(execFile)
 
@@ -158,10 +156,9 @@ export async function startPage(setup, tls) {
 
 // Binary is the corscookie binary serving a setup's API alone (-web-addr ''), for the page
 // of the matrix's own page server.
-export class Binary {
-  lines = []
-
+export class Binary extends Process {
   constructor(setup, dir) {
+    super()
     this.setup = setup
     this.dir = dir
   }
@@ -177,37 +174,8 @@ export class Binary {
     ]
   }
 
-  async start() {
-    const env = { ...process.env, XDG_CONFIG_HOME: this.dir }
-    this.child = spawn(bin, this.args(), { env, stdio: ['ignore', 'ignore', 'pipe'] })
-    this.child.on('error', (err) => { this.failure = `cannot run ${bin}: ${err.message}` })
-    createInterface({ input: this.child.stderr }).on('line', (line) => this.lines.push(line))
-    if (!await this.waitFor((r) => r.msg === 'listening')) {
-      throw new Error(`${bin} did not start\n${this.tail()}`)
-    }
-    return this
-  }
-
-  // records are the JSON log lines, from line number from on.
-  records(from = 0) {
-    return this.lines.slice(from).flatMap((line) => {
-      try {
-        return [JSON.parse(line)]
-      } catch {
-        return []
-      }
-    })
-  }
-
-  async waitFor(matches, { from = 0, ms = 10_000 } = {}) {
-    const deadline = Date.now() + ms
-    while (!this.records(from).some(matches)) {
-      if (this.failure) throw new Error(this.failure)
-      if (this.child.exitCode !== null) throw new Error(`${bin} exited\n${this.tail()}`)
-      if (Date.now() > deadline) return false
-      await delay(25)
-    }
-    return true
+  start() {
+    return this.spawn(this.args(), this.dir)
   }
 
   mark() {
@@ -218,24 +186,13 @@ export class Binary {
   // answers 404 only when none came. Its log line may follow the answer by a moment.
   async sentBack(from) {
     const get = (r) => r.msg === 'request' && r.method === 'GET' && r.path === '/get-cookie'
-    await this.waitFor(get, { from, ms: 2_000 })
+    await this.waitForRecord(get, { from, ms: 2_000 }).catch(() => {})
     return this.records(from).some((r) => get(r) && r.status !== 404)
   }
 
   log(from) {
     return this.records(from).filter((r) => r.msg === 'request')
       .map((r) => `${r.method} ${r.path} status ${r.status}`)
-  }
-
-  tail(n = 10) {
-    return this.lines.slice(-n).join('\n')
-  }
-
-  async stop() {
-    if (!this.child || this.child.exitCode !== null || this.child.signalCode !== null) return
-    const exited = once(this.child, 'exit')
-    this.child.kill('SIGTERM')
-    await exited
   }
 }
 
