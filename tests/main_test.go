@@ -12,7 +12,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
@@ -42,20 +41,7 @@ const (
 var binPath string
 
 func TestMain(m *testing.M) {
-	os.Exit(runTests(m))
-}
-
-// runTests gets the binary under test, then runs the tests.
-func runTests(m *testing.M) int {
-	path, cleanup, err := testbin.Build("..")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "tests:", err)
-		return 1
-	}
-	defer cleanup()
-
-	binPath = path
-	return m.Run()
+	os.Exit(testbin.Run(m, "..", &binPath))
 }
 
 // processEnv is the whole environment of a corscookie process: a private HOME,

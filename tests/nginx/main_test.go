@@ -53,20 +53,7 @@ const failTimeout = 2 * time.Second
 var binPath string
 
 func TestMain(m *testing.M) {
-	os.Exit(runTests(m))
-}
-
-// runTests gets the binary under test, then runs the tests.
-func runTests(m *testing.M) int {
-	path, cleanup, err := testbin.Build("../..")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "nginx tests:", err)
-		return 1
-	}
-	defer cleanup()
-
-	binPath = path
-	return m.Run()
+	os.Exit(testbin.Run(m, "../..", &binPath))
 }
 
 // freePort returns a loopback port that was free a moment ago.

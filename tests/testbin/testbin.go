@@ -7,7 +7,23 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"testing"
 )
+
+// Run is the body of a TestMain: it gets the binary into *path, runs the tests
+// of m and returns their exit code. root is the repository root, relative to
+// the test's folder.
+func Run(m *testing.M, root string, path *string) int {
+	bin, cleanup, err := Build(root)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "testbin:", err)
+		return 1
+	}
+	defer cleanup()
+
+	*path = bin
+	return m.Run()
+}
 
 // Build returns the path of the corscookie binary and a function that removes
 // what Build made. root is the repository root, relative to the calling test's
