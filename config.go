@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -381,8 +382,20 @@ func (cfg *config) checkTLS() error {
 		return refuse("-tls-self-signed", "set together with -tls-cert",
 			"use your certificate or a self-signed one, not both")
 	}
+	for _, name := range cfg.tlsSelfSigned {
+		if net.ParseIP(name) == nil && !hostName.MatchString(name) {
+			return refuse("-tls-self-signed", strconv.Quote(name)+
+				" is not a host name or IP address",
+				"list names such as app.example.test,api.example.test")
+		}
+	}
 	return nil
 }
+
+// hostName matches a DNS host name: dot-separated labels of letters, digits
+// and inner hyphens.
+var hostName = regexp.MustCompile(
+	`^(?i)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$`)
 
 // splitList splits a comma-separated list, dropping blanks.
 func splitList(s string) []string {

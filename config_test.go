@@ -111,6 +111,8 @@ func TestParseConfigRefuses(t *testing.T) {
 			"CORSCOOKIE_SECURE"},
 		{"wildcard origin", []string{"-origins", "https://*.a.test"}, nil, "list the origins"},
 		{"stray argument", []string{"extra"}, nil, "unexpected argument"},
+		{"self-signed path", []string{"-tls-self-signed", "../../etc/x"}, nil,
+			"not a host name or IP address"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

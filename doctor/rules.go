@@ -118,7 +118,7 @@ func ruleDomain(_ *checker, k *cookie, _ browser) *problem {
 }
 
 // ruleNoneSecure drops an explicit SameSite=None cookie without Secure: both
-// browsers did so in BROWSER-NOTES.md.
+// browsers do (tests/e2e/doctor-matrix.test.mjs).
 func ruleNoneSecure(_ *checker, k *cookie, _ browser) *problem {
 	if k.SameSite != http.SameSiteNoneMode || k.Secure {
 		return nil
