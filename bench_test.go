@@ -1,13 +1,14 @@
 package main
 
 import (
-	"encoding/json"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/corscookie/corscookie/bench"
 )
 
 // benchmark sends the same request through h b.N times.
@@ -82,26 +83,5 @@ func BenchmarkChain(b *testing.B) {
 	refused.AddCookie(cookie)
 	b.Run("refused-origin", func(b *testing.B) { benchmark(b, h, refused, 200) })
 
-	b.Run("baseline", func(b *testing.B) { benchmark(b, baselineHandler(), get, 200) })
-}
-
-// baselineHandler writes the answer of /get-cookie and its CORS headers by
-// hand, with no signing: what plain net/http costs.
-func baselineHandler() http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		h := w.Header()
-		h.Add("Vary", "Origin")
-		if r.Header.Get("Origin") == testOrigin {
-			h.Set("Access-Control-Allow-Origin", testOrigin)
-			h.Set("Access-Control-Allow-Credentials", "true")
-		}
-		h.Set("Cache-Control", "no-store")
-		h.Set("Content-Type", "application/json")
-		c, err := r.Cookie("user_token")
-		if err != nil {
-			w.WriteHeader(http.StatusNotFound)
-			return
-		}
-		json.NewEncoder(w).Encode(response{Message: "Cookie retrieved!", Token: c.Value})
-	})
+	b.Run("baseline", func(b *testing.B) { benchmark(b, bench.BaselineHandler(), get, 200) })
 }

@@ -1,6 +1,6 @@
-// Command baseline answers the three requests of the corscookie load test by hand,
-// with plain net/http: no router, no CORS library, no signing, no request log. It is
-// what the numbers of corscookie are compared with.
+// Command baseline serves [bench.BaselineHandler]: the three requests of the
+// corscookie load test answered by hand with plain net/http, what the numbers of
+// corscookie are compared with.
 //
 // Usage:
 //
@@ -12,9 +12,6 @@ package main
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"flag"
 	"log/slog"
@@ -24,16 +21,9 @@ import (
 	"os/signal"
 	"syscall"
 	"time"
+
+	"github.com/corscookie/corscookie/bench"
 )
-
-// origin is the one allowed origin: corscookie's default.
-const origin = "http://localhost:8080"
-
-// response is the JSON body, as corscookie writes it.
-type response struct {
-	Message string `json:"message"`
-	Token   string `json:"token,omitempty"`
-}
 
 func main() {
 	addr := flag.String("addr", "127.0.0.1:0", "listen address")
@@ -54,7 +44,7 @@ func serve(ctx context.Context, addr string, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
-	srv := &http.Server{Handler: handler(), ReadHeaderTimeout: 5 * time.Second}
+	srv := &http.Server{Handler: bench.BaselineHandler(), ReadHeaderTimeout: 5 * time.Second}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	log.Info("listening", "api", "http://"+ln.Addr().String())
@@ -71,72 +61,4 @@ func serve(ctx context.Context, addr string, log *slog.Logger) error {
 		return err
 	}
 	return nil
-}
-
-// handler routes the preflight, /set-cookie and /get-cookie.
-func handler() http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		switch {
-		case r.Method == http.MethodOptions:
-			preflight(w, r)
-		case r.Method == http.MethodGet && r.URL.Path == "/set-cookie":
-			setCookie(w, r)
-		case r.Method == http.MethodGet && r.URL.Path == "/get-cookie":
-			getCookie(w, r)
-		default:
-			w.WriteHeader(http.StatusNotFound)
-		}
-	})
-}
-
-// preflight answers 204 with the Access-Control-* headers corscookie sends.
-func preflight(w http.ResponseWriter, r *http.Request) {
-	h := w.Header()
-	h.Add("Vary", "Origin")
-	h.Add("Vary", "Access-Control-Request-Method")
-	h.Add("Vary", "Access-Control-Request-Headers")
-	if r.Header.Get("Origin") == origin {
-		h.Set("Access-Control-Allow-Origin", origin)
-		h.Set("Access-Control-Allow-Credentials", "true")
-		h.Set("Access-Control-Allow-Methods", r.Header.Get("Access-Control-Request-Method"))
-		h.Set("Access-Control-Allow-Headers", "Content-Type")
-		h.Set("Access-Control-Max-Age", "600")
-	}
-	w.WriteHeader(http.StatusNoContent)
-}
-
-// setCookie sets a cookie of 32 random bytes, unsigned, with corscookie's attributes.
-func setCookie(w http.ResponseWriter, r *http.Request) {
-	b := make([]byte, 32)
-	rand.Read(b)
-	corsHeaders(w, r)
-	http.SetCookie(w, &http.Cookie{
-		Name: "user_token", Value: base64.RawURLEncoding.EncodeToString(b),
-		Path: "/", MaxAge: 86400, HttpOnly: true, SameSite: http.SameSiteLaxMode,
-	})
-	json.NewEncoder(w).Encode(response{Message: "Cookie is set!"})
-}
-
-// getCookie echoes the cookie as the token without checking it: baselineHandler of
-// the root package's bench_test.go.
-func getCookie(w http.ResponseWriter, r *http.Request) {
-	corsHeaders(w, r)
-	c, err := r.Cookie("user_token")
-	if err != nil {
-		w.WriteHeader(http.StatusNotFound)
-		return
-	}
-	json.NewEncoder(w).Encode(response{Message: "Cookie retrieved!", Token: c.Value})
-}
-
-// corsHeaders writes the headers of an actual request from the allowed origin.
-func corsHeaders(w http.ResponseWriter, r *http.Request) {
-	h := w.Header()
-	h.Add("Vary", "Origin")
-	if r.Header.Get("Origin") == origin {
-		h.Set("Access-Control-Allow-Origin", origin)
-		h.Set("Access-Control-Allow-Credentials", "true")
-	}
-	h.Set("Cache-Control", "no-store")
-	h.Set("Content-Type", "application/json")
 }
