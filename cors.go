@@ -18,6 +18,18 @@ const (
 	maxRequestHeaderValues = 4
 )
 
+// Request headers read on every preflight. The policy looks them up in the
+// http.Header map by their canonical names: Get would canonicalize the name
+// again on every call.
+const (
+	requestMethod  = "Access-Control-Request-Method"
+	requestHeaders = "Access-Control-Request-Headers"
+)
+
+// zeroValue is the header value "0", shared so that setting it costs no
+// allocation. net/http only reads it.
+var zeroValue = []string{"0"}
+
 // preflightMethods are the methods a preflight may ask for, compared byte for
 // byte as browsers compare them.
 var preflightMethods = []string{http.MethodGet, http.MethodPost}
@@ -122,8 +134,9 @@ func (p *corsPolicy) startPreflight(w http.ResponseWriter,
 		return false
 	}
 
-	const acrh = "Access-Control-Request-Headers"
-	r.Header.Set(acrh, strings.Join(r.Header.Values(acrh), ","))
+	if values := r.Header[requestHeaders]; len(values) > 1 {
+		r.Header[requestHeaders] = []string{strings.Join(values, ",")}
+	}
 	return true
 }
 
@@ -132,7 +145,7 @@ func (p *corsPolicy) startPreflight(w http.ResponseWriter,
 func isPreflight(r *http.Request) bool {
 	_, hasOrigin := r.Header["Origin"]
 	return r.Method == http.MethodOptions && hasOrigin &&
-		r.Header.Get("Access-Control-Request-Method") != ""
+		first(r.Header[requestMethod]) != ""
 }
 
 // preflightRefusal returns why a preflight from an allowed origin asks for more
@@ -141,12 +154,12 @@ func (p *corsPolicy) preflightRefusal(r *http.Request) string {
 	if !p.allowed(r) {
 		return ""
 	}
-	method := r.Header.Get("Access-Control-Request-Method")
+	method := first(r.Header[requestMethod])
 	if !slices.Contains(preflightMethods, method) {
 		return "method " + strconv.Quote(method) + " is not allowed"
 	}
 
-	values := r.Header.Values("Access-Control-Request-Headers")
+	values := r.Header[requestHeaders]
 	if len(values) > maxRequestHeaderValues ||
 		headerLen(values) > maxRequestHeadersLen {
 		return "too many request headers"
@@ -160,6 +173,14 @@ func (p *corsPolicy) preflightRefusal(r *http.Request) string {
 		}
 	}
 	return ""
+}
+
+// first returns the first of a header's values, or "" when it has none.
+func first(values []string) string {
+	if len(values) == 0 {
+		return ""
+	}
+	return values[0]
 }
 
 // headerLen is the total length of the values of one header.
@@ -189,11 +210,11 @@ func (p *corsPolicy) refusePreflight(w http.ResponseWriter, r *http.Request,
 // writes the headers the library leaves out.
 func (p *corsPolicy) finishPreflight(w http.ResponseWriter, r *http.Request) {
 	h := w.Header()
-	if h.Get("Access-Control-Allow-Origin") != "" {
+	if len(h["Access-Control-Allow-Origin"]) > 0 {
 		if p.maxAge == 0 {
-			h.Set("Access-Control-Max-Age", "0")
+			h["Access-Control-Max-Age"] = zeroValue
 		}
-		pna := r.Header.Get("Access-Control-Request-Private-Network")
+		pna := first(r.Header["Access-Control-Request-Private-Network"])
 		if p.privateNetwork && pna == "true" {
 			h.Set("Access-Control-Allow-Private-Network", "true")
 		}
@@ -225,7 +246,7 @@ func (p *corsPolicy) refusal(r *http.Request) string {
 // originForLog bounds the Origin header for the log: it is client input.
 func originForLog(r *http.Request) string {
 	const max = 200
-	o := r.Header.Get("Origin")
+	o := first(r.Header["Origin"])
 	if len(o) > max {
 		return o[:max] + "..."
 	}

@@ -29,6 +29,7 @@ import (
 	"time"
 
 	"github.com/corscookie/corscookie/session"
+	"go.uber.org/zap/zapcore"
 )
 
 // Server limits. net/http reads 4 KiB past MaxHeaderBytes, so with
@@ -73,10 +74,13 @@ func run(ctx context.Context, args []string, lookupEnv lookupFunc,
 		fmt.Fprintf(stderr, "corscookie: refusing to start:\n%v\n", err)
 		return 2
 	}
-	log := newLogger(cfg.logFormat, stderr)
+	out := newLogOutput(stderr)
+	defer out.Stop()
+	log := newLogger(cfg.logFormat, out)
 
 	srv, err := newServers(cfg, lookupEnv, log)
 	if err != nil {
+		out.Sync() // the lines logged so far come before the refusal
 		fmt.Fprintf(stderr, "corscookie: refusing to start:\n%v\n", err)
 		return 2
 	}
@@ -90,6 +94,20 @@ func run(ctx context.Context, args []string, lookupEnv lookupFunc,
 // lookupFunc looks up an environment variable, as [os.LookupEnv] does; tests
 // pass their own.
 type lookupFunc = func(string) (string, bool)
+
+// logFlushInterval is the longest a log line waits in the buffer.
+const logFlushInterval = 100 * time.Millisecond
+
+// newLogOutput returns w behind a buffer that is written out when full and
+// every logFlushInterval, so that the request log costs one write(2) per batch
+// of lines, not one per request. Stop writes out the rest.
+func newLogOutput(w io.Writer) *zapcore.BufferedWriteSyncer {
+	// The io.Writer alone: the Sync of an *os.File would fsync on every
+	// flush.
+	ws := zapcore.AddSync(struct{ io.Writer }{w})
+	return &zapcore.BufferedWriteSyncer{WS: ws, Size: 64 << 10,
+		FlushInterval: logFlushInterval}
+}
 
 // newLogger returns the one logger of the process.
 func newLogger(format string, w io.Writer) *slog.Logger {

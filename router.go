@@ -84,7 +84,7 @@ func newRouter(sessions *session.Manager, cp *corsPolicy,
 	r.Get("/get-cookie", a.getCookie)
 	r.With(limitBody, csrf.Handler).Post("/clear-cookie", a.clearCookie)
 
-	return a.logRequests(cp, cp.Handler(r))
+	return a.logRequests(cp.Handler(r))
 }
 
 // newCSRF returns the cross-origin protection of the unsafe methods, which
@@ -285,29 +285,36 @@ func isLoopback(host string) bool {
 	return err == nil && ip.IsLoopback()
 }
 
-// logRequests writes one line per request: never a cookie, token or key.
-func (a *api) logRequests(cp *corsPolicy, next http.Handler) http.Handler {
-	log := a.log
+// logRequests writes one line per request: never a cookie, token or key. The
+// line names the scheme only when proxies are trusted: without them it is the
+// listener's, which the "listening" line gives.
+func (a *api) logRequests(next http.Handler) http.Handler {
+	h := a.log.Handler()
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		ww := middleware.NewWrapResponseWriter(w, r.ProtoMajor)
 		next.ServeHTTP(ww, r)
 
-		log.LogAttrs(r.Context(), slog.LevelInfo, "request",
+		ctx := r.Context()
+		if !h.Enabled(ctx, slog.LevelInfo) {
+			return
+		}
+		// A program counter of 0: the line has no use for its source
+		// position, which would cost a stack walk on every request.
+		end := time.Now()
+		rec := slog.NewRecord(end, slog.LevelInfo, "request", 0)
+		rec.AddAttrs(
 			slog.String("method", r.Method),
 			slog.String("path", r.URL.Path),
 			slog.Int("status", ww.Status()),
-			slog.Float64("duration_ms", milliseconds(time.Since(start))),
+			slog.Duration("duration", end.Sub(start)),
 			slog.String("origin", originForLog(r)),
-			slog.Bool("origin_allowed", cp.allowed(r)),
-			slog.String("scheme", a.scheme(r)),
 		)
+		if len(a.proxies) > 0 {
+			rec.AddAttrs(slog.String("scheme", a.scheme(r)))
+		}
+		h.Handle(ctx, rec)
 	})
-}
-
-// milliseconds returns d in milliseconds, to the microsecond.
-func milliseconds(d time.Duration) float64 {
-	return float64(d.Microseconds()) / 1000
 }
 
 // writeJSON writes v as the JSON body with the status.

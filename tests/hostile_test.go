@@ -103,7 +103,7 @@ func TestLogsHoldNoSecrets(t *testing.T) {
 		if l.str("msg") != "request" {
 			continue
 		}
-		for _, k := range []string{"method", "path", "status", "duration_ms"} {
+		for _, k := range []string{"method", "path", "status", "duration"} {
 			if _, ok := l[k]; !ok {
 				t.Errorf("request line %v: got no %s, want one", l, k)
 			}

@@ -44,7 +44,16 @@ func serve(ctx context.Context, addr string, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
-	srv := &http.Server{Handler: bench.BaselineHandler(), ReadHeaderTimeout: 5 * time.Second}
+	// The limits of corscookie's API server (main.go), so that the two servers differ
+	// in their handlers alone.
+	srv := &http.Server{
+		Handler:           bench.BaselineHandler(),
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       10 * time.Second,
+		WriteTimeout:      10 * time.Second,
+		IdleTimeout:       60 * time.Second,
+		MaxHeaderBytes:    64<<10 - 4096,
+	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	log.Info("listening", "api", "http://"+ln.Addr().String())

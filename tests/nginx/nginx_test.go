@@ -125,7 +125,7 @@ func TestRollingKeyRotation(t *testing.T) {
 
 // TestRestartUnderLoad restarts instance A while workers call get-cookie
 // through nginx: not one request fails. A stays down for a second, so nginx
-// meets refused connections and moves those requests to B.
+// meets refused or reset connections and moves those requests to B.
 func TestRestartUnderLoad(t *testing.T) {
 	keys := session.NewKey()
 	p := startPair(t, keys)
@@ -151,21 +151,27 @@ func TestRestartUnderLoad(t *testing.T) {
 	time.Sleep(500 * time.Millisecond)
 	l.stopAndCheck(t, p)
 
-	if log := p.proxy.errorLog(); !strings.Contains(log, "Connection refused") {
-		t.Errorf("nginx error.log has no refused connection, want some while A was down:\n%s",
-			log)
+	// A keep-alive connection that A closes on its way down may be the first
+	// failure nginx meets; it then leaves A out for fail_timeout, and never
+	// tries to connect while A is down.
+	log := p.proxy.errorLog()
+	if !strings.Contains(log, "Connection refused") &&
+		!strings.Contains(log, "Connection reset by peer") &&
+		!strings.Contains(log, "prematurely closed") {
+		t.Errorf("nginx error.log has no failed connection to A, want some:\n%s", log)
 	}
 }
 
 // TestForwardedProto checks that an instance believes X-Forwarded-Proto from a
 // trusted proxy only: the request log's scheme field says which it believed.
+// Without -trusted-proxy the line has no scheme field: it is the listener's.
 func TestForwardedProto(t *testing.T) {
 	tests := []struct {
 		name    string
 		trusted string // -trusted-proxy
 		want    string
 	}{
-		{"no trusted proxy", "", "http"},
+		{"no trusted proxy", "", ""},
 		{"another proxy trusted", "10.9.9.9", "http"},
 		{"loopback trusted", "127.0.0.1", "https"},
 	}
