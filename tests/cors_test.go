@@ -35,7 +35,7 @@ func TestPreflightAllowed(t *testing.T) {
 			t.Parallel()
 			s := startServer(t, serverConfig{args: tt.args})
 			h := preflightHeader(allowedOrigin, "POST", "content-type")
-			r := do(t, rawClient, "OPTIONS", s.url+"/set-cookie", h)
+			r := do(t, rawClient, "OPTIONS", s.URL+"/set-cookie", h)
 
 			if r.status != http.StatusNoContent {
 				t.Errorf("status: got %d, want 204", r.status)
@@ -94,8 +94,8 @@ func TestRefusedOrigins(t *testing.T) {
 			get := http.Header{"Origin": tt.origin}
 
 			for _, r := range []result{
-				do(t, rawClient, "OPTIONS", s.url+"/set-cookie", pre),
-				do(t, rawClient, "GET", s.url+"/get-cookie", get),
+				do(t, rawClient, "OPTIONS", s.URL+"/set-cookie", pre),
+				do(t, rawClient, "GET", s.URL+"/get-cookie", get),
 			} {
 				if ac := accessControl(r); len(ac) != 0 {
 					t.Errorf("got CORS headers %q, want none", ac)
@@ -149,7 +149,7 @@ func TestPreflightRefused(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			h := preflightHeader(allowedOrigin, tt.method, tt.reqHeaders...)
-			r := do(t, rawClient, "OPTIONS", s.url+"/set-cookie", h)
+			r := do(t, rawClient, "OPTIONS", s.URL+"/set-cookie", h)
 
 			if r.status != http.StatusNoContent {
 				t.Errorf("status: got %d, want 204", r.status)
@@ -188,7 +188,7 @@ func TestPlainOptions(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			r := do(t, rawClient, "OPTIONS", s.url+"/set-cookie", tt.header)
+			r := do(t, rawClient, "OPTIONS", s.URL+"/set-cookie", tt.header)
 			if r.status != http.StatusMethodNotAllowed {
 				t.Fatalf("status: got %d, want 405; body %q", r.status, r.body)
 			}
@@ -233,7 +233,7 @@ func TestPrivateNetwork(t *testing.T) {
 			if tt.ask {
 				h.Set("Access-Control-Request-Private-Network", "true")
 			}
-			r := do(t, rawClient, "OPTIONS", tt.s.url+"/set-cookie", h)
+			r := do(t, rawClient, "OPTIONS", tt.s.URL+"/set-cookie", h)
 
 			got := r.header.Values("Access-Control-Allow-Private-Network")
 			if strings.Join(got, ",") != tt.wantPNA {
@@ -286,7 +286,7 @@ func TestCrossOriginProtection(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			r := do(t, rawClient, "POST", s.url+tt.path, tt.header)
+			r := do(t, rawClient, "POST", s.URL+tt.path, tt.header)
 			if r.status != tt.wantStatus {
 				t.Fatalf("status: got %d, want %d; body %q", r.status, tt.wantStatus, r.body)
 			}

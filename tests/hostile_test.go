@@ -31,7 +31,7 @@ func TestLargeHeaders(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			h := fromOrigin(allowedOrigin, "X-Big", strings.Repeat("a", tt.size))
-			r := do(t, rawClient, "GET", s.url+"/healthz", h)
+			r := do(t, rawClient, "GET", s.URL+"/healthz", h)
 			if r.status != tt.wantStatus {
 				t.Errorf("status: got %d, want %d", r.status, tt.wantStatus)
 			}
@@ -44,7 +44,7 @@ func TestLargeHeaders(t *testing.T) {
 func TestSlowHeaders(t *testing.T) {
 	t.Parallel()
 	s := startServer(t, serverConfig{})
-	conn, err := net.Dial("tcp", strings.TrimPrefix(s.url, "http://"))
+	conn, err := net.Dial("tcp", strings.TrimPrefix(s.URL, "http://"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -79,20 +79,20 @@ func TestLogsHoldNoSecrets(t *testing.T) {
 	s := startServer(t, serverConfig{})
 	c := newJarClient(t)
 
-	set := do(t, c, "GET", s.url+"/set-cookie", fromOrigin(allowedOrigin))
+	set := do(t, c, "GET", s.URL+"/set-cookie", fromOrigin(allowedOrigin))
 	value := oneSetCookie(t, set).value
-	token := checkRetrieved(t, do(t, c, "GET", s.url+"/get-cookie", fromOrigin(allowedOrigin)))
+	token := checkRetrieved(t, do(t, c, "GET", s.URL+"/get-cookie", fromOrigin(allowedOrigin)))
 	h := fromOrigin(allowedOrigin, "Authorization", "Bearer "+token)
-	do(t, c, "POST", s.url+"/clear-cookie", h)
-	do(t, rawClient, "GET", s.url+"/get-cookie", cookieHeader("user_token="+value+"x"))
+	do(t, c, "POST", s.URL+"/clear-cookie", h)
+	do(t, rawClient, "GET", s.URL+"/get-cookie", cookieHeader("user_token="+value+"x"))
 
 	if _, ok := s.waitLog(t, func(l logLine) bool {
 		return l.str("msg") == "request" && l.str("path") == "/get-cookie" &&
 			l["status"] == float64(401)
 	}); !ok {
-		t.Fatalf("no request line for the last request; stderr:\n%s", s.stderr())
+		t.Fatalf("no request line for the last request; stderr:\n%s", s.Stderr())
 	}
-	logs := s.stderr()
+	logs := s.Stderr()
 	for name, secret := range map[string]string{"cookie value": value, "token": token} {
 		if secret == "" || strings.Contains(logs, secret) {
 			t.Errorf("log holds the %s %q:\n%s", name, secret, logs)
@@ -122,19 +122,19 @@ func TestShutdownWithOpenConn(t *testing.T) {
 	// old by the clock's second; dialing early in a second keeps the outcome
 	// from depending on where in the second the test happens to run.
 	time.Sleep(time.Until(time.Now().Truncate(time.Second).Add(time.Second + 50*time.Millisecond)))
-	conn, err := net.Dial("tcp", strings.TrimPrefix(s.url, "http://"))
+	conn, err := net.Dial("tcp", strings.TrimPrefix(s.URL, "http://"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer conn.Close()
 
-	exited, took, err := s.terminate(t, 12*time.Second)
+	exited, took, err := s.Terminate(12 * time.Second)
 	switch {
 	case !exited:
 		t.Fatalf("still running %v after SIGTERM, want a graceful exit", took)
 	case err != nil:
 		t.Errorf("exit after SIGTERM with an open connection (took %v): got %v, "+
-			"want exit status 0; stderr:\n%s", took.Round(time.Millisecond), err, s.stderr())
+			"want exit status 0; stderr:\n%s", took.Round(time.Millisecond), err, s.Stderr())
 	}
 }
 
@@ -162,7 +162,7 @@ func TestPostBodyCapped(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			req, err := http.NewRequest("POST", s.url+tt.path,
+			req, err := http.NewRequest("POST", s.URL+tt.path,
 				strings.NewReader(strings.Repeat("x", tt.size)))
 			if err != nil {
 				t.Fatal(err)

@@ -7,7 +7,6 @@
 package tests
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -19,8 +18,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -32,9 +29,8 @@ const allowedOrigin = "http://localhost:8080"
 
 // Time limits for the processes under test.
 const (
-	startTimeout = 10 * time.Second
-	stopTimeout  = 5 * time.Second
-	exitTimeout  = 10 * time.Second
+	stopTimeout = 5 * time.Second
+	exitTimeout = 10 * time.Second
 )
 
 // binPath is the corscookie binary under test.
@@ -66,16 +62,8 @@ type serverConfig struct {
 
 // server is one running corscookie process.
 type server struct {
-	url      string // http://127.0.0.1:PORT
+	*testbin.Process
 	keysFile string
-	cmd      *exec.Cmd
-	done     chan struct{} // closed once the process has exited
-	waitErr  error         // set before done is closed
-
-	mu   sync.Mutex
-	logs bytes.Buffer // stderr so far
-
-	stopOnce sync.Once
 }
 
 // startServer starts corscookie, waits for its "listening" line and stops it
@@ -85,98 +73,28 @@ func startServer(t *testing.T, cfg serverConfig) *server {
 	if cfg.keysFile == "" {
 		cfg.keysFile = filepath.Join(t.TempDir(), "keys")
 	}
-	s := &server{keysFile: cfg.keysFile, done: make(chan struct{})}
-	s.cmd = exec.Command(binPath, append(baseArgs(cfg.keysFile), cfg.args...)...)
-	s.cmd.Env = processEnv(t.TempDir(), cfg.env)
-	stderr, err := s.cmd.StderrPipe()
+	args := append(baseArgs(cfg.keysFile), cfg.args...)
+	p, err := testbin.Start(binPath, args, processEnv(t.TempDir(), cfg.env))
 	if err != nil {
-		t.Fatal(err)
-	}
-	if err := s.cmd.Start(); err != nil {
-		t.Fatal(err)
+		t.Fatalf("corscookie: %v", err)
 	}
 
-	listening := make(chan string, 1)
-	go s.readLogs(stderr, listening)
+	s := &server{Process: p, keysFile: cfg.keysFile}
 	t.Cleanup(func() { s.stop(t) })
-
-	select {
-	case s.url = <-listening:
-	case <-s.done:
-		t.Fatalf("corscookie exited before listening (%v); stderr:\n%s", s.waitErr, s.stderr())
-	case <-time.After(startTimeout):
-		t.Fatalf("corscookie not listening after %v; stderr:\n%s", startTimeout, s.stderr())
-	}
 	return s
-}
-
-// readLogs copies stderr into s.logs, sends the api field of the "listening"
-// line, and reaps the process once stderr is closed.
-func (s *server) readLogs(r io.Reader, listening chan<- string) {
-	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 64<<10), 1<<20)
-	for sc.Scan() {
-		s.mu.Lock()
-		s.logs.Write(sc.Bytes())
-		s.logs.WriteByte('\n')
-		s.mu.Unlock()
-
-		var line struct{ Msg, API string }
-		if json.Unmarshal(sc.Bytes(), &line) == nil && line.Msg == "listening" {
-			select {
-			case listening <- line.API:
-			default:
-			}
-		}
-	}
-	io.Copy(io.Discard, r)
-	s.waitErr = s.cmd.Wait()
-	close(s.done)
 }
 
 // stop sends SIGTERM and checks that the process exits 0 within stopTimeout:
 // the graceful shutdown. It is safe to call more than once.
 func (s *server) stop(t *testing.T) {
 	t.Helper()
-	exited, _, err := s.terminate(t, stopTimeout)
+	exited, _, err := s.Terminate(stopTimeout)
 	switch {
 	case !exited:
 		t.Errorf("still running %v after SIGTERM, want a graceful exit", stopTimeout)
 	case err != nil:
-		t.Errorf("exit after SIGTERM: got %v, want exit status 0; stderr:\n%s", err, s.stderr())
+		t.Errorf("exit after SIGTERM: got %v, want exit status 0; stderr:\n%s", err, s.Stderr())
 	}
-}
-
-// terminate sends SIGTERM once and waits up to limit for the exit, killing the
-// process after that. It reports whether the process exited in time, its Wait
-// error and how long it took; later calls report exited and nothing else.
-func (s *server) terminate(t *testing.T, limit time.Duration) (
-	exited bool, took time.Duration, err error) {
-	t.Helper()
-	exited = true
-	s.stopOnce.Do(func() {
-		start := time.Now()
-		if err := s.cmd.Process.Signal(syscall.SIGTERM); err != nil &&
-			!errors.Is(err, os.ErrProcessDone) {
-			t.Errorf("SIGTERM: %v", err)
-		}
-		select {
-		case <-s.done:
-			err, took = s.waitErr, time.Since(start)
-		case <-time.After(limit):
-			s.cmd.Process.Kill()
-			<-s.done
-			exited, took = false, limit
-		}
-	})
-	return exited, took, err
-}
-
-// stderr returns everything the process has written to stderr so far.
-func (s *server) stderr() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.logs.String()
 }
 
 // logLine is one JSON log line.
@@ -191,7 +109,7 @@ func (l logLine) str(key string) string {
 // logLines returns the JSON log lines written so far.
 func (s *server) logLines() []logLine {
 	var lines []logLine
-	for raw := range strings.Lines(s.stderr()) {
+	for raw := range strings.Lines(s.Stderr()) {
 		var l logLine
 		if json.Unmarshal([]byte(raw), &l) == nil {
 			lines = append(lines, l)

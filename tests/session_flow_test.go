@@ -34,7 +34,7 @@ func cookieHeader(cookie string) http.Header {
 // issue asks s for a fresh cookie with no jar and returns the signed value.
 func issue(t *testing.T, s *server) string {
 	t.Helper()
-	r := do(t, rawClient, http.MethodGet, s.url+"/set-cookie", fromOrigin(allowedOrigin))
+	r := do(t, rawClient, http.MethodGet, s.URL+"/set-cookie", fromOrigin(allowedOrigin))
 	if r.status != http.StatusOK {
 		t.Fatalf("GET /set-cookie: got status %d, want 200; body %q", r.status, r.body)
 	}
@@ -45,7 +45,7 @@ func issue(t *testing.T, s *server) string {
 // token, failing the test unless the answer is 200.
 func readToken(t *testing.T, s *server, value string) (string, result) {
 	t.Helper()
-	r := do(t, rawClient, http.MethodGet, s.url+"/get-cookie", cookieHeader("user_token="+value))
+	r := do(t, rawClient, http.MethodGet, s.URL+"/get-cookie", cookieHeader("user_token="+value))
 	if r.status != http.StatusOK {
 		t.Fatalf("GET /get-cookie: got status %d, want 200; body %q", r.status, r.body)
 	}
@@ -104,7 +104,7 @@ func TestSessionFlow(t *testing.T) {
 	var token string
 	for _, st := range steps {
 		t.Run(st.name, func(t *testing.T) {
-			r := do(t, c, st.method, s.url+st.path, fromOrigin(allowedOrigin))
+			r := do(t, c, st.method, s.URL+st.path, fromOrigin(allowedOrigin))
 			if r.status != st.wantStatus {
 				t.Fatalf("status: got %d, want %d; body %q", r.status, st.wantStatus, r.body)
 			}
@@ -175,7 +175,7 @@ func TestTamperedCookie(t *testing.T) {
 	other := startServer(t, serverConfig{keysFile: s.keysFile,
 		args: []string{"-cookie-name", "other"}})
 	good := issue(t, s)
-	otherName := do(t, rawClient, "GET", other.url+"/set-cookie", fromOrigin(allowedOrigin))
+	otherName := do(t, rawClient, "GET", other.URL+"/set-cookie", fromOrigin(allowedOrigin))
 	if c := oneSetCookie(t, otherName); c.name != "other" {
 		t.Fatalf("cookie name with -cookie-name other: got %q, want other", c.name)
 	}
@@ -199,7 +199,7 @@ func TestTamperedCookie(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			r := do(t, rawClient, "GET", s.url+"/get-cookie", cookieHeader("user_token="+tt.value))
+			r := do(t, rawClient, "GET", s.URL+"/get-cookie", cookieHeader("user_token="+tt.value))
 			if r.status != tt.wantStatus {
 				t.Fatalf("status: got %d, want %d; body %q", r.status, tt.wantStatus, r.body)
 			}
@@ -231,7 +231,7 @@ func flip(b byte) byte {
 func TestExpiredCookie(t *testing.T) {
 	t.Parallel()
 	s := startServer(t, serverConfig{args: []string{"-max-age", "1s"}})
-	r := do(t, rawClient, "GET", s.url+"/set-cookie", fromOrigin(allowedOrigin))
+	r := do(t, rawClient, "GET", s.URL+"/set-cookie", fromOrigin(allowedOrigin))
 	c := oneSetCookie(t, r)
 	if got := c.attrs["max-age"]; got != "1" {
 		t.Errorf("Max-Age with -max-age 1s: got %q, want 1", got)
@@ -239,7 +239,7 @@ func TestExpiredCookie(t *testing.T) {
 	readToken(t, s, c.value)
 
 	time.Sleep(2500 * time.Millisecond)
-	r = do(t, rawClient, "GET", s.url+"/get-cookie", cookieHeader("user_token="+c.value))
+	r = do(t, rawClient, "GET", s.URL+"/get-cookie", cookieHeader("user_token="+c.value))
 	if r.status != http.StatusUnauthorized {
 		t.Fatalf("status: got %d, want 401; body %q", r.status, r.body)
 	}
@@ -285,7 +285,7 @@ func TestKeyRotation(t *testing.T) {
 		t.Errorf("Set-Cookie for a current-key value: got %q, want none", sc)
 	}
 
-	r = do(t, rawClient, "GET", sb.url+"/get-cookie", cookieHeader("user_token="+oldValue))
+	r = do(t, rawClient, "GET", sb.URL+"/get-cookie", cookieHeader("user_token="+oldValue))
 	if r.status != http.StatusUnauthorized {
 		t.Fatalf("old value under B: got status %d, want 401; body %q", r.status, r.body)
 	}
@@ -301,14 +301,14 @@ func TestRestartKeepsCookie(t *testing.T) {
 	t.Parallel()
 	c := newJarClient(t)
 	s1 := startServer(t, serverConfig{})
-	do(t, c, "GET", s1.url+"/set-cookie", fromOrigin(allowedOrigin))
-	r := do(t, c, "GET", s1.url+"/get-cookie", fromOrigin(allowedOrigin))
+	do(t, c, "GET", s1.URL+"/set-cookie", fromOrigin(allowedOrigin))
+	r := do(t, c, "GET", s1.URL+"/get-cookie", fromOrigin(allowedOrigin))
 	token := checkRetrieved(t, r)
 	s1.stop(t)
 
 	// Cookies ignore ports, so the jar sends the cookie to the new port too.
 	s2 := startServer(t, serverConfig{keysFile: s1.keysFile})
-	r = do(t, c, "GET", s2.url+"/get-cookie", fromOrigin(allowedOrigin))
+	r = do(t, c, "GET", s2.URL+"/get-cookie", fromOrigin(allowedOrigin))
 	if r.status != http.StatusOK {
 		t.Fatalf("after restart: got status %d, want 200; body %q", r.status, r.body)
 	}
@@ -340,7 +340,7 @@ func TestSeveralCookies(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			r := do(t, rawClient, "GET", s.url+"/get-cookie", cookieHeader(tt.cookie))
+			r := do(t, rawClient, "GET", s.URL+"/get-cookie", cookieHeader(tt.cookie))
 			if r.status != tt.wantStatus {
 				t.Fatalf("status: got %d, want %d; body %q", r.status, tt.wantStatus, r.body)
 			}
@@ -386,7 +386,7 @@ func TestErrorResponsesCarryCORS(t *testing.T) {
 			if tt.cookie != "" {
 				h.Set("Cookie", tt.cookie)
 			}
-			r := do(t, rawClient, tt.method, s.url+tt.path, h)
+			r := do(t, rawClient, tt.method, s.URL+tt.path, h)
 			if r.status != tt.wantStatus {
 				t.Fatalf("status: got %d, want %d; body %q", r.status, tt.wantStatus, r.body)
 			}

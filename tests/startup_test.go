@@ -134,7 +134,7 @@ func TestStartupRefused(t *testing.T) {
 func TestSameSiteNoneSecure(t *testing.T) {
 	t.Parallel()
 	s := startServer(t, serverConfig{args: []string{"-samesite", "none", "-secure"}})
-	c := oneSetCookie(t, do(t, rawClient, "GET", s.url+"/set-cookie", fromOrigin(allowedOrigin)))
+	c := oneSetCookie(t, do(t, rawClient, "GET", s.URL+"/set-cookie", fromOrigin(allowedOrigin)))
 
 	if got := c.attrs["samesite"]; got != "None" {
 		t.Errorf("SameSite: got %q, want None", got)
@@ -155,7 +155,7 @@ func TestKeysEnvWinsOverFile(t *testing.T) {
 
 	l, ok := s.waitLog(t, func(l logLine) bool { return l.str("msg") == "keys loaded" })
 	if !ok {
-		t.Fatalf("no \"keys loaded\" log line; stderr:\n%s", s.stderr())
+		t.Fatalf("no \"keys loaded\" log line; stderr:\n%s", s.Stderr())
 	}
 	if got := l.str("source"); got != "env" {
 		t.Errorf("keys loaded source: got %q, want env", got)
@@ -163,8 +163,8 @@ func TestKeysEnvWinsOverFile(t *testing.T) {
 	if _, err := os.Stat(keysFile); !errors.Is(err, fs.ErrNotExist) {
 		t.Errorf("stat key file: got %v, want it not to exist", err)
 	}
-	if strings.Contains(s.stderr(), key) {
-		t.Errorf("stderr holds the key %q:\n%s", key, s.stderr())
+	if strings.Contains(s.Stderr(), key) {
+		t.Errorf("stderr holds the key %q:\n%s", key, s.Stderr())
 	}
 }
 
@@ -191,13 +191,13 @@ func TestNewKeyFile(t *testing.T) {
 	if len(key) < 43 {
 		t.Fatalf("key file: got %q, want one base64 key of 32+ bytes", key)
 	}
-	if strings.Contains(s.stderr(), key) {
-		t.Errorf("stderr holds the key %q:\n%s", key, s.stderr())
+	if strings.Contains(s.Stderr(), key) {
+		t.Errorf("stderr holds the key %q:\n%s", key, s.Stderr())
 	}
 	if _, ok := s.waitLog(t, func(l logLine) bool {
 		return l.str("msg") == "keys loaded" && l.str("source") == "file"
 	}); !ok {
-		t.Errorf("no \"keys loaded\" line with source file; stderr:\n%s", s.stderr())
+		t.Errorf("no \"keys loaded\" line with source file; stderr:\n%s", s.Stderr())
 	}
 }
 
@@ -213,7 +213,7 @@ func TestKeysNewCommand(t *testing.T) {
 
 	key := strings.TrimSpace(res.stdout)
 	s := startServer(t, serverConfig{env: []string{"CORSCOOKIE_KEYS=" + key}})
-	if r := do(t, rawClient, "GET", s.url+"/set-cookie", nil); r.status != http.StatusOK {
+	if r := do(t, rawClient, "GET", s.URL+"/set-cookie", nil); r.status != http.StatusOK {
 		t.Errorf("GET /set-cookie with the new key: got status %d, want 200", r.status)
 	}
 }

@@ -10,7 +10,6 @@
 package nginx_test
 
 import (
-	"bufio"
 	"bytes"
 	"crypto/ecdsa"
 	"crypto/elliptic"
@@ -20,9 +19,7 @@ import (
 	"crypto/x509/pkix"
 	"encoding/json"
 	"encoding/pem"
-	"errors"
 	"fmt"
-	"io"
 	"math/big"
 	"net"
 	"net/http"
@@ -39,11 +36,8 @@ import (
 	"github.com/corscookie/corscookie/tests/testbin"
 )
 
-// Time limits for the processes under test.
-const (
-	startTimeout = 10 * time.Second
-	stopTimeout  = 5 * time.Second
-)
+// stopTimeout is how long a process may take to exit after SIGTERM.
+const stopTimeout = 5 * time.Second
 
 // failTimeout is fail_timeout in deploy/nginx.conf: how long nginx leaves out
 // an instance that refused a connection.
@@ -74,12 +68,9 @@ type instance struct {
 	port int
 	args []string // extra flags
 
-	mu    sync.Mutex
-	logs  bytes.Buffer
-	since int // length of logs when the current process started
-	cmd   *exec.Cmd
-	done  chan struct{} // closed when cmd has exited
-	err   error         // cmd's Wait error, set before done is closed
+	mu   sync.Mutex
+	past string           // stderr of the processes before the current one
+	proc *testbin.Process // the current process
 }
 
 // startInstance starts corscookie with the keys and flags, and stops it when
@@ -101,77 +92,49 @@ func (in *instance) url() string {
 func (in *instance) start(t *testing.T, keys string) {
 	t.Helper()
 	home := t.TempDir()
-	args := append([]string{"-api-addr", fmt.Sprintf("127.0.0.1:%d", in.port), "-web-addr", "",
+	addr := fmt.Sprintf("127.0.0.1:%d", in.port)
+	args := append([]string{"-api-addr", addr, "-web-addr", "",
 		"-log-format", "json"}, in.args...)
-	cmd := exec.Command(binPath, args...)
-	cmd.Env = []string{"HOME=" + home, "XDG_CONFIG_HOME=" + home, "CORSCOOKIE_KEYS=" + keys}
-	stderr, err := cmd.StderrPipe()
+	env := []string{"HOME=" + home, "XDG_CONFIG_HOME=" + home,
+		"CORSCOOKIE_KEYS=" + keys}
+	proc, err := testbin.Start(binPath, args, env)
 	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
+		t.Fatalf("%s: %v", in.name, err)
 	}
 
 	in.mu.Lock()
-	in.cmd, in.done, in.since = cmd, make(chan struct{}), in.logs.Len()
-	in.mu.Unlock()
-	listening := make(chan struct{})
-	go in.readLogs(stderr, cmd, in.done, listening)
-	select {
-	case <-listening:
-	case <-in.done:
-		t.Fatalf("%s exited before listening (%v); stderr:\n%s", in.name, in.err, in.stderr())
-	case <-time.After(startTimeout):
-		t.Fatalf("%s not listening after %v; stderr:\n%s", in.name, startTimeout, in.stderr())
+	defer in.mu.Unlock()
+	if in.proc != nil {
+		in.past += in.proc.Stderr()
 	}
+	in.proc = proc
 }
 
-// readLogs copies stderr into in.logs, closes listening at the "listening"
-// line, and reaps the process once stderr is closed.
-func (in *instance) readLogs(r io.Reader, cmd *exec.Cmd, done, listening chan struct{}) {
-	sc := bufio.NewScanner(r)
-	for sc.Scan() {
-		in.mu.Lock()
-		in.logs.Write(sc.Bytes())
-		in.logs.WriteByte('\n')
-		in.mu.Unlock()
-		var line struct{ Msg string }
-		if json.Unmarshal(sc.Bytes(), &line) == nil && line.Msg == "listening" {
-			close(listening)
-		}
-	}
-	io.Copy(io.Discard, r)
-	in.err = cmd.Wait()
-	close(done)
+// current returns the current process.
+func (in *instance) current() *testbin.Process {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	return in.proc
 }
 
 // stop sends SIGTERM and wants exit status 0 within stopTimeout. Stopping a
 // stopped instance does nothing.
 func (in *instance) stop(t *testing.T) {
 	t.Helper()
-	in.mu.Lock()
-	cmd, done := in.cmd, in.done
-	in.mu.Unlock()
+	proc := in.current()
 	select {
-	case <-done:
+	case <-proc.Done():
 		return
 	default:
 	}
 
-	err := cmd.Process.Signal(syscall.SIGTERM)
-	if err != nil && !errors.Is(err, os.ErrProcessDone) {
-		t.Errorf("%s: SIGTERM: %v", in.name, err)
-	}
-	select {
-	case <-done:
-		if in.err != nil {
-			t.Errorf("%s: exit after SIGTERM: got %v, want exit status 0", in.name, in.err)
-		}
-	case <-time.After(stopTimeout):
-		cmd.Process.Kill()
-		<-done
-		t.Errorf("%s: still running %v after SIGTERM, want a graceful exit", in.name, stopTimeout)
+	exited, _, err := proc.Terminate(stopTimeout)
+	switch {
+	case !exited:
+		t.Errorf("%s: still running %v after SIGTERM, want a graceful exit",
+			in.name, stopTimeout)
+	case err != nil:
+		t.Errorf("%s: exit after SIGTERM: got %v, want exit status 0", in.name, err)
 	}
 }
 
@@ -201,10 +164,7 @@ func (in *instance) waitServing(t *testing.T, path string) {
 // requestsSinceStart returns the request log lines for path of the current
 // process.
 func (in *instance) requestsSinceStart(path string) []requestLine {
-	in.mu.Lock()
-	logs := in.logs.String()[in.since:]
-	in.mu.Unlock()
-	return requestLines(logs, path)
+	return requestLines(in.current().Stderr(), path)
 }
 
 // stderr returns everything the instance has written to stderr, across
@@ -212,7 +172,7 @@ func (in *instance) requestsSinceStart(path string) []requestLine {
 func (in *instance) stderr() string {
 	in.mu.Lock()
 	defer in.mu.Unlock()
-	return in.logs.String()
+	return in.past + in.proc.Stderr()
 }
 
 // requestLine is the part of a request log line the tests read.
@@ -299,7 +259,7 @@ func startProxy(t *testing.T, a, b *instance) *proxy {
 	t.Cleanup(func() { p.stop(t) })
 
 	p.client = &http.Client{Timeout: 10 * time.Second, Transport: p.transport()}
-	deadline := time.Now().Add(startTimeout)
+	deadline := time.Now().Add(testbin.StartTimeout)
 	for {
 		res, err := p.client.Get(p.url + "/healthz")
 		if err == nil {
@@ -315,7 +275,7 @@ func startProxy(t *testing.T, a, b *instance) *proxy {
 		}
 		if time.Now().After(deadline) {
 			t.Fatalf("nginx not answering /healthz after %v (%v)\nerror.log:\n%s",
-				startTimeout, err, p.errorLog())
+				testbin.StartTimeout, err, p.errorLog())
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
